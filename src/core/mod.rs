@@ -1,0 +1,13 @@
+//! The shared core: privileges, access levels, interned ids, trees and decisions.
+//!
+//! Nothing here knows about a particular permission system; the three system modules build on it.
+
+mod access_level;
+mod decision;
+pub(crate) mod id;
+mod privilege;
+pub(crate) mod tree;
+
+pub use access_level::AccessLevel;
+pub use decision::Decision;
+pub use privilege::{Privilege, UnknownPrivilege};

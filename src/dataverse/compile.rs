@@ -1,0 +1,499 @@
+//! Validating a [`DataverseModel`] and compiling it into a [`DataversePolicy`].
+
+use crate::core::id::Interner;
+use crate::core::tree::{Tree, TreeShapeError};
+use crate::core::{AccessLevel, Privilege};
+
+use super::error::{EntityKind, ModelError};
+use super::model::*;
+use super::policy::*;
+
+/// The most entities of one kind a snapshot holds; indices are `u32` and `u32::MAX` is a sentinel.
+const LIMIT: usize = (u32::MAX - 1) as usize;
+
+impl DataverseModel {
+    /// Validates the model and compiles it into an immutable, `Send + Sync` snapshot.
+    ///
+    /// # Errors
+    /// A [`ModelError`] naming the first offending id: an empty or duplicate id, a reference to an
+    /// id that does not exist, a business-unit tree with no root, two roots or a cycle, a level
+    /// other than None or Organization on an organization-owned table, a privilege given on a
+    /// table where it does not apply, a role assigned outside the principal's unit in classic
+    /// mode, a role on an access team, a record without an owner, or a bad share.
+    pub fn build(&self) -> Result<DataversePolicy, ModelError> {
+        Compiler { model: self }.compile()
+    }
+}
+
+struct Compiler<'a> {
+    model: &'a DataverseModel,
+}
+
+fn intern<'a>(
+    kind: EntityKind,
+    ids: impl ExactSizeIterator<Item = &'a str>,
+) -> Result<Interner, ModelError> {
+    if ids.len() > LIMIT {
+        return Err(ModelError::TooMany {
+            kind,
+            count: ids.len(),
+            limit: LIMIT,
+        });
+    }
+    let mut names = Interner::default();
+    for id in ids {
+        if id.is_empty() {
+            return Err(ModelError::EmptyId { kind });
+        }
+        if names.insert(id).is_none() {
+            return Err(ModelError::DuplicateId {
+                kind,
+                id: id.into(),
+            });
+        }
+    }
+    Ok(names)
+}
+
+fn lookup(
+    names: &Interner,
+    kind: EntityKind,
+    id: &str,
+    referrer: impl FnOnce() -> String,
+) -> Result<u32, ModelError> {
+    names.get(id).ok_or_else(|| ModelError::UnknownReference {
+        kind,
+        id: id.into(),
+        referrer: referrer(),
+    })
+}
+
+/// Builds a compressed adjacency from `(row, item)` pairs; each row's items sorted and deduplicated.
+fn csr_from_pairs<T: Copy + Ord>(rows: usize, mut pairs: Vec<(u32, T)>) -> Csr<T> {
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut offsets = vec![0u32; rows + 1];
+    for (r, _) in &pairs {
+        offsets[*r as usize + 1] += 1;
+    }
+    for i in 0..rows {
+        offsets[i + 1] += offsets[i];
+    }
+    Csr {
+        offsets,
+        items: pairs.into_iter().map(|(_, t)| t).collect(),
+    }
+}
+
+impl Compiler<'_> {
+    fn compile(self) -> Result<DataversePolicy, ModelError> {
+        let m = self.model;
+        let options = m.options;
+        let names = Names {
+            business_units: intern(
+                EntityKind::BusinessUnit,
+                m.business_units.iter().map(|b| b.id.as_str()),
+            )?,
+            tables: intern(EntityKind::Table, m.tables.iter().map(|t| t.id.as_str()))?,
+            roles: intern(EntityKind::Role, m.roles.iter().map(|r| r.id.as_str()))?,
+            users: intern(EntityKind::User, m.users.iter().map(|u| u.id.as_str()))?,
+            teams: intern(EntityKind::Team, m.teams.iter().map(|t| t.id.as_str()))?,
+            records: intern(EntityKind::Record, m.records.iter().map(|r| r.id.as_str()))?,
+        };
+
+        // Business-unit tree (R3.1).
+        let mut parents = Vec::with_capacity(m.business_units.len());
+        for bu in &m.business_units {
+            parents.push(match &bu.parent {
+                None => None,
+                Some(p) => Some(lookup(
+                    &names.business_units,
+                    EntityKind::BusinessUnit,
+                    p,
+                    || format!("business unit `{}`", bu.id),
+                )?),
+            });
+        }
+        let bu_name = |i: u32| names.business_units.name(i).to_owned();
+        let tree = Tree::build(&parents).map_err(|e| match e {
+            TreeShapeError::NoRoot => ModelError::NoRootBusinessUnit,
+            TreeShapeError::MultipleRoots { first, second } => {
+                ModelError::MultipleRootBusinessUnits {
+                    first: bu_name(first),
+                    second: bu_name(second),
+                }
+            }
+            TreeShapeError::Cycle { node } | TreeShapeError::SelfParent { node } => {
+                ModelError::BusinessUnitCycle { id: bu_name(node) }
+            }
+        })?;
+
+        // Tables.
+        let mut tables = Vec::with_capacity(m.tables.len());
+        for t in &m.tables {
+            let organization_owned = t.ownership == TableOwnership::Organization;
+            let applicable = match (t.privileges, organization_owned) {
+                (Some(p), true) if p.intersects(Privilege::ASSIGN | Privilege::SHARE) => {
+                    return Err(ModelError::OrganizationTableAssignOrShare {
+                        table: t.id.clone(),
+                        privileges: p & (Privilege::ASSIGN | Privilege::SHARE),
+                    })
+                }
+                (Some(p), _) => p,
+                (None, true) => Privilege::all() - Privilege::ASSIGN - Privilege::SHARE,
+                (None, false) => Privilege::all(),
+            };
+            tables.push(TableInfo {
+                organization_owned,
+                applicable,
+            });
+        }
+
+        // Roles: a dense cell per (role, table, privilege).
+        let table_count = tables.len();
+        let mut cells = vec![Cell::NOT_APPLICABLE; m.roles.len() * table_count * 8];
+        let mut roles = Vec::with_capacity(m.roles.len());
+        for (r, role) in m.roles.iter().enumerate() {
+            roles.push(RoleInfo {
+                inheritance: role.inheritance,
+                system_administrator: role.system_administrator,
+            });
+            for (table_id, levels) in &role.privileges {
+                let t = lookup(&names.tables, EntityKind::Table, table_id, || {
+                    format!("role `{}`", role.id)
+                })?;
+                let table = tables[t as usize];
+                for (privileges, level) in levels {
+                    if privileges.is_empty() {
+                        return Err(ModelError::EmptyPrivilegeKey {
+                            role: role.id.clone(),
+                            table: table_id.clone(),
+                        });
+                    }
+                    for p in privileges.iter() {
+                        if !table.applicable.contains(p) {
+                            return Err(ModelError::PrivilegeDoesNotApply {
+                                role: role.id.clone(),
+                                table: table_id.clone(),
+                                privilege: p,
+                            });
+                        }
+                        if table.organization_owned
+                            && !matches!(level, AccessLevel::None | AccessLevel::Organization)
+                        {
+                            return Err(ModelError::OrganizationTableLevel {
+                                role: role.id.clone(),
+                                table: table_id.clone(),
+                                privilege: p,
+                                level: *level,
+                            });
+                        }
+                        if let Some(bit) = p.index() {
+                            cells[(r * table_count + t as usize) * 8 + bit] = Cell::level(*level);
+                        }
+                    }
+                }
+            }
+        }
+
+        // Users.
+        let mut users = Vec::with_capacity(m.users.len());
+        for u in &m.users {
+            let bu = lookup(
+                &names.business_units,
+                EntityKind::BusinessUnit,
+                &u.business_unit,
+                || format!("user `{}`", u.id),
+            )?;
+            users.push(UserInfo {
+                business_unit: bu,
+                admission: Admission::Admitted,
+                system_administrator: None,
+            });
+        }
+
+        // Teams and memberships.
+        let mut teams = Vec::with_capacity(m.teams.len());
+        let mut membership: Vec<(u32, u32)> = Vec::new();
+        for (ti, t) in m.teams.iter().enumerate() {
+            let bu = lookup(
+                &names.business_units,
+                EntityKind::BusinessUnit,
+                &t.business_unit,
+                || format!("team `{}`", t.id),
+            )?;
+            let administrator = match &t.administrator {
+                None => None,
+                Some(a) => Some(lookup(&names.users, EntityKind::User, a, || {
+                    format!("team `{}`", t.id)
+                })?),
+            };
+            for member in &t.members {
+                let u = lookup(&names.users, EntityKind::User, member, || {
+                    format!("team `{}`", t.id)
+                })?;
+                membership.push((u, ti as u32));
+            }
+            teams.push(TeamInfo {
+                business_unit: bu,
+                kind: t.kind,
+                administrator,
+            });
+        }
+        let team_members = csr_from_pairs(
+            teams.len(),
+            membership.iter().map(|&(u, t)| (t, u)).collect(),
+        );
+        let user_teams = csr_from_pairs(users.len(), membership);
+
+        // Role assignments, resolved to (principal, role, anchor unit).
+        let mut user_direct: Vec<(u32, (u32, u32))> = Vec::new();
+        let mut team_roles: Vec<(u32, (u32, u32))> = Vec::new();
+        for a in &m.role_assignments {
+            let role = lookup(&names.roles, EntityKind::Role, &a.role, || {
+                "a role assignment".to_owned()
+            })?;
+            let (principal_label, own_bu) = match &a.principal {
+                PrincipalRef::User(id) => {
+                    let u = lookup(&names.users, EntityKind::User, id, || {
+                        format!("the assignment of role `{}`", a.role)
+                    })?;
+                    (format!("user `{id}`"), users[u as usize].business_unit)
+                }
+                PrincipalRef::Team(id) => {
+                    let t = lookup(&names.teams, EntityKind::Team, id, || {
+                        format!("the assignment of role `{}`", a.role)
+                    })?;
+                    if !teams[t as usize].kind.holds_roles() {
+                        return Err(ModelError::RoleOnAccessTeam {
+                            team: id.clone(),
+                            role: a.role.clone(),
+                        });
+                    }
+                    (format!("team `{id}`"), teams[t as usize].business_unit)
+                }
+            };
+            let anchor = match &a.business_unit {
+                None => own_bu,
+                Some(b) => {
+                    let b_idx = lookup(&names.business_units, EntityKind::BusinessUnit, b, || {
+                        format!("the assignment of role `{}` to {principal_label}", a.role)
+                    })?;
+                    if !options.matrix_mode && b_idx != own_bu {
+                        return Err(ModelError::AssignmentOutsideOwnBusinessUnit {
+                            principal: principal_label,
+                            role: a.role.clone(),
+                            business_unit: b.clone(),
+                            own: bu_name(own_bu),
+                        });
+                    }
+                    b_idx
+                }
+            };
+            match &a.principal {
+                PrincipalRef::User(id) => {
+                    if let Some(u) = names.users.get(id) {
+                        user_direct.push((u, (role, anchor)));
+                    }
+                }
+                PrincipalRef::Team(id) => {
+                    if let Some(t) = names.teams.get(id) {
+                        team_roles.push((t, (role, anchor)));
+                    }
+                }
+            }
+        }
+        let user_direct = csr_from_pairs(users.len(), user_direct);
+        let team_roles = csr_from_pairs(teams.len(), team_roles);
+
+        // Each user's grant sources: direct assignments first, then each team's assignments.
+        let mut grant_pairs: Vec<(u32, GrantSource)> = Vec::new();
+        for u in 0..users.len() as u32 {
+            let mut admits = false;
+            let mut sysadmin = None;
+            for &(role, anchor) in user_direct.get(u) {
+                grant_pairs.push((
+                    u,
+                    GrantSource {
+                        role,
+                        anchor,
+                        via: Via::Direct,
+                    },
+                ));
+                admits = true;
+                if roles[role as usize].system_administrator && sysadmin.is_none() {
+                    sysadmin = Some((role, Via::Direct));
+                }
+            }
+            for &t in user_teams.get(u) {
+                let team = teams[t as usize];
+                let team_admits = team.kind.is_group() || options.owner_team_roles_admit;
+                for &(role, anchor) in team_roles.get(t) {
+                    grant_pairs.push((
+                        u,
+                        GrantSource {
+                            role,
+                            anchor,
+                            via: Via::Team(TeamId(t)),
+                        },
+                    ));
+                    if options.team_role_anchor == TeamRoleAnchor::TeamAndMemberBusinessUnit
+                        && anchor != users[u as usize].business_unit
+                    {
+                        let own = users[u as usize].business_unit;
+                        grant_pairs.push((
+                            u,
+                            GrantSource {
+                                role,
+                                anchor: own,
+                                via: Via::Team(TeamId(t)),
+                            },
+                        ));
+                    }
+                    if team_admits {
+                        admits = true;
+                        if roles[role as usize].system_administrator && sysadmin.is_none() {
+                            sysadmin = Some((role, Via::Team(TeamId(t))));
+                        }
+                    }
+                }
+            }
+            let def = &m.users[u as usize];
+            let user = &mut users[u as usize];
+            user.admission = if !def.enabled {
+                Admission::Disabled
+            } else if !(def.application_user || def.licensed || options.per_app_plan_allocated) {
+                Admission::Unlicensed
+            } else if options.security_group_required
+                && !(def.in_security_group || def.application_user || def.power_platform_admin)
+            {
+                Admission::NotInSecurityGroup
+            } else if !admits {
+                Admission::NoSecurityRole
+            } else {
+                Admission::Admitted
+            };
+            user.system_administrator = sysadmin;
+        }
+        let user_grants = Csr::from_rows(users.len(), grant_pairs);
+
+        // Records.
+        let mut records = Vec::with_capacity(m.records.len());
+        for r in &m.records {
+            let table = lookup(&names.tables, EntityKind::Table, &r.table, || {
+                format!("record `{}`", r.id)
+            })?;
+            let info = tables[table as usize];
+            let (owner, owner_bu) = match (&r.owner, info.organization_owned) {
+                (None, true) if r.owning_business_unit.is_none() => (Owner::Organization, NO_UNIT),
+                (_, true) => {
+                    return Err(ModelError::OwnerOnOrganizationTable {
+                        record: r.id.clone(),
+                        table: r.table.clone(),
+                    })
+                }
+                (None, false) => {
+                    return Err(ModelError::MissingOwner {
+                        record: r.id.clone(),
+                        table: r.table.clone(),
+                    })
+                }
+                (Some(PrincipalRef::User(id)), false) => {
+                    let u = lookup(&names.users, EntityKind::User, id, || {
+                        format!("record `{}`", r.id)
+                    })?;
+                    (Owner::User(u), users[u as usize].business_unit)
+                }
+                (Some(PrincipalRef::Team(id)), false) => {
+                    let t = lookup(&names.teams, EntityKind::Team, id, || {
+                        format!("record `{}`", r.id)
+                    })?;
+                    if !teams[t as usize].kind.holds_roles() {
+                        return Err(ModelError::OwnedByAccessTeam {
+                            record: r.id.clone(),
+                            team: id.clone(),
+                        });
+                    }
+                    (Owner::Team(t), teams[t as usize].business_unit)
+                }
+            };
+            let owning_unit = match &r.owning_business_unit {
+                None => owner_bu,
+                Some(b) => {
+                    let b_idx = lookup(&names.business_units, EntityKind::BusinessUnit, b, || {
+                        format!("record `{}`", r.id)
+                    })?;
+                    if !options.matrix_mode && b_idx != owner_bu {
+                        return Err(ModelError::OwningBusinessUnitMismatch {
+                            record: r.id.clone(),
+                            owning: b.clone(),
+                            owner_unit: bu_name(owner_bu),
+                        });
+                    }
+                    b_idx
+                }
+            };
+            records.push(RecordInfo {
+                table,
+                owner,
+                owning_unit,
+            });
+        }
+
+        // Shares.
+        let mut share_pairs: Vec<(u32, ShareEntry)> = Vec::new();
+        for s in &m.shares {
+            let rec = lookup(&names.records, EntityKind::Record, &s.record, || {
+                "a share".to_owned()
+            })?;
+            if tables[records[rec as usize].table as usize].organization_owned {
+                return Err(ModelError::ShareOfOrganizationRecord {
+                    record: s.record.clone(),
+                });
+            }
+            if s.rights.is_empty() || s.rights.contains(Privilege::CREATE) {
+                return Err(ModelError::BadShareRights {
+                    record: s.record.clone(),
+                    rights: s.rights,
+                });
+            }
+            let with = match &s.with {
+                ShareTarget::User(id) => {
+                    SharedWith::User(UserId(lookup(&names.users, EntityKind::User, id, || {
+                        format!("the share of record `{}`", s.record)
+                    })?))
+                }
+                ShareTarget::Team(id) => {
+                    SharedWith::Team(TeamId(lookup(&names.teams, EntityKind::Team, id, || {
+                        format!("the share of record `{}`", s.record)
+                    })?))
+                }
+                ShareTarget::Organization => SharedWith::Organization,
+            };
+            share_pairs.push((
+                rec,
+                ShareEntry {
+                    with,
+                    rights: s.rights,
+                },
+            ));
+        }
+        let record_shares = Csr::from_rows(records.len(), share_pairs);
+
+        Ok(DataversePolicy {
+            options,
+            names,
+            tree,
+            tables,
+            roles,
+            cells,
+            users,
+            teams,
+            team_members,
+            user_teams,
+            user_grants,
+            records,
+            record_shares,
+        })
+    }
+}

@@ -1,0 +1,205 @@
+//! Errors of building a Dataverse model.
+
+use std::fmt;
+
+use crate::core::{AccessLevel, Privilege};
+
+/// The kinds of entity a Dataverse model names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EntityKind {
+    /// A business unit.
+    BusinessUnit,
+    /// A table.
+    Table,
+    /// A security role.
+    Role,
+    /// A user.
+    User,
+    /// A team.
+    Team,
+    /// A record.
+    Record,
+}
+
+impl fmt::Display for EntityKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EntityKind::BusinessUnit => "business unit",
+            EntityKind::Table => "table",
+            EntityKind::Role => "role",
+            EntityKind::User => "user",
+            EntityKind::Team => "team",
+            EntityKind::Record => "record",
+        })
+    }
+}
+
+/// Why a Dataverse model cannot be built. Each variant names the offending ids.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// An id is the empty string.
+    #[error("a {kind} has an empty id")]
+    EmptyId {
+        /// What kind of entity.
+        kind: EntityKind,
+    },
+    /// Two entities of one kind share an id.
+    #[error("{kind} `{id}` is defined twice")]
+    DuplicateId {
+        /// What kind of entity.
+        kind: EntityKind,
+        /// The repeated id.
+        id: String,
+    },
+    /// A reference to an id that is not defined.
+    #[error("{referrer} names {kind} `{id}`, which does not exist")]
+    UnknownReference {
+        /// What the missing id should have been.
+        kind: EntityKind,
+        /// The missing id.
+        id: String,
+        /// Who refers to it, for example ``user `alice` ``.
+        referrer: String,
+    },
+    /// More entities than a compiled snapshot can index.
+    #[error("too many {kind} entries: {count}, the limit is {limit}")]
+    TooMany {
+        /// What kind of entity.
+        kind: EntityKind,
+        /// How many were given.
+        count: usize,
+        /// The most a snapshot can hold.
+        limit: usize,
+    },
+    /// No business unit is the root.
+    #[error("no business unit is the root: exactly one must have no parent")]
+    NoRootBusinessUnit,
+    /// Two business units have no parent.
+    #[error(
+        "business units `{first}` and `{second}` both have no parent: exactly one root is allowed"
+    )]
+    MultipleRootBusinessUnits {
+        /// The first root found.
+        first: String,
+        /// The second root found.
+        second: String,
+    },
+    /// Business units whose parents form a cycle.
+    #[error("business unit `{id}` is its own ancestor: parents form a cycle")]
+    BusinessUnitCycle {
+        /// A unit on the cycle.
+        id: String,
+    },
+    /// A role gives a User, Business Unit or Parent: Child level on an organization-owned table.
+    #[error("role `{role}` gives {privilege} at {level} on organization-owned table `{table}`, which allows only None or Organization")]
+    OrganizationTableLevel {
+        /// The role id.
+        role: String,
+        /// The table id.
+        table: String,
+        /// The privilege.
+        privilege: Privilege,
+        /// The level given.
+        level: AccessLevel,
+    },
+    /// A role gives a level for a privilege the table does not have.
+    #[error(
+        "role `{role}` gives {privilege} on table `{table}`, where that privilege does not apply"
+    )]
+    PrivilegeDoesNotApply {
+        /// The role id.
+        role: String,
+        /// The table id.
+        table: String,
+        /// The privilege.
+        privilege: Privilege,
+    },
+    /// A role's privilege key names no privilege.
+    #[error("role `{role}` has an empty privilege key on table `{table}`")]
+    EmptyPrivilegeKey {
+        /// The role id.
+        role: String,
+        /// The table id.
+        table: String,
+    },
+    /// In classic mode a role was assigned in a business unit other than the principal's.
+    #[error("role `{role}` is assigned to {principal} in business unit `{business_unit}`, but {principal} is in `{own}`; assigning in another unit needs matrix mode")]
+    AssignmentOutsideOwnBusinessUnit {
+        /// The principal, for example ``user `alice` ``.
+        principal: String,
+        /// The role id.
+        role: String,
+        /// The unit named by the assignment.
+        business_unit: String,
+        /// The principal's own unit.
+        own: String,
+    },
+    /// A role was assigned to an access team, which cannot hold roles (R4.2).
+    #[error("role `{role}` is assigned to access team `{team}`; access teams hold no roles")]
+    RoleOnAccessTeam {
+        /// The team id.
+        team: String,
+        /// The role id.
+        role: String,
+    },
+    /// A record of a user- or team-owned table has no owner.
+    #[error("record `{record}` of table `{table}` has no owner; the table is user- or team-owned")]
+    MissingOwner {
+        /// The record id.
+        record: String,
+        /// The table id.
+        table: String,
+    },
+    /// A record of an organization-owned table names an owner or owning unit.
+    #[error("record `{record}` of organization-owned table `{table}` names an owner or owning business unit")]
+    OwnerOnOrganizationTable {
+        /// The record id.
+        record: String,
+        /// The table id.
+        table: String,
+    },
+    /// A record is owned by an access team (R4.2).
+    #[error("record `{record}` is owned by access team `{team}`; access teams cannot own records")]
+    OwnedByAccessTeam {
+        /// The record id.
+        record: String,
+        /// The team id.
+        team: String,
+    },
+    /// In classic mode a record's owning unit differs from its owner's unit (R2.7).
+    #[error("record `{record}` names owning business unit `{owning}`, but its owner is in `{owner_unit}`; a different owning unit needs matrix mode")]
+    OwningBusinessUnitMismatch {
+        /// The record id.
+        record: String,
+        /// The owning unit given.
+        owning: String,
+        /// The owner's unit.
+        owner_unit: String,
+    },
+    /// A share of a record of an organization-owned table (R1.9).
+    #[error("record `{record}` is shared, but organization-owned records cannot be shared")]
+    ShareOfOrganizationRecord {
+        /// The record id.
+        record: String,
+    },
+    /// A share grants no rights, or grants Create, which is not a right on a record.
+    #[error(
+        "share of record `{record}` grants `{rights}`; rights must be non-empty and exclude Create"
+    )]
+    BadShareRights {
+        /// The record id.
+        record: String,
+        /// The rights given.
+        rights: Privilege,
+    },
+    /// An organization-owned table lists Assign or Share as applicable (R1.9).
+    #[error("organization-owned table `{table}` lists {privileges}; Assign and Share do not apply to organization-owned tables")]
+    OrganizationTableAssignOrShare {
+        /// The table id.
+        table: String,
+        /// The offending privileges.
+        privileges: Privilege,
+    },
+}

@@ -1,0 +1,29 @@
+//! Dataverse-style record security: business units, security roles, teams and shares.
+//!
+//! The rules follow `dataverse.md` (rule ids R1–R10 in the docs below). A [`DataverseModel`] is
+//! a plain document; [`DataverseModel::build`] validates it and compiles a [`DataversePolicy`];
+//! [`DataversePolicy::check`] answers one record question with a [`RecordReason`].
+//!
+//! # What a decision reads
+//!
+//! * A user's *grants*: every role held directly or through an owner or group team, with the
+//!   business unit its levels count from (R3.6, R4.5). They are kept as a list, not collapsed
+//!   into one level per privilege, because a team grant acts as the team (R9.4).
+//! * The record's owner and owning business unit, and the business-unit tree as pre-order
+//!   intervals, so "is unit X below unit Y" is two comparisons.
+//! * The record's shares (R5).
+
+mod compile;
+mod error;
+mod evaluate;
+mod model;
+mod policy;
+mod reason;
+
+pub use error::{EntityKind, ModelError};
+pub use model::*;
+pub use policy::{
+    Admission, BusinessUnitId, DataversePolicy, RecordId, RoleId, SharedWith, TableId, TeamId,
+    UserId, Via,
+};
+pub use reason::{Path, RecordReason, RoleGrant};

@@ -1,0 +1,435 @@
+//! The Dataverse model as a document: what a builder reads, validates and compiles.
+//!
+//! Every entity is named by a string id that is unique within its kind. References between
+//! entities use those ids; [`DataverseModel::build`] resolves and checks every one of them.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::core::{AccessLevel, Privilege};
+
+/// A whole Dataverse environment: its options, business units, tables, roles, principals and records.
+///
+/// ```
+/// use accessgate::dataverse::*;
+/// use accessgate::{AccessLevel, Privilege};
+///
+/// let mut model = DataverseModel::default();
+/// model.business_units.push(BusinessUnitDef::root("contoso"));
+/// model.tables.push(TableDef::user_owned("account"));
+/// model.roles.push(RoleDef::new("salesperson").grant("account", Privilege::READ, AccessLevel::BusinessUnit));
+/// model.users.push(UserDef::new("alice", "contoso"));
+/// model.role_assignments.push(RoleAssignmentDef::user("alice", "salesperson"));
+/// let policy = model.build()?;
+/// assert_eq!(policy.user_count(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataverseModel {
+    /// Environment settings and the choices for the reference's ambiguities.
+    pub options: DataverseOptions,
+    /// The business-unit tree: exactly one root (R3.1).
+    pub business_units: Vec<BusinessUnitDef>,
+    /// Tables and their ownership type.
+    pub tables: Vec<TableDef>,
+    /// Security roles with their privilege cells.
+    pub roles: Vec<RoleDef>,
+    /// Users, each in exactly one business unit (R3.2).
+    pub users: Vec<UserDef>,
+    /// Owner, access and Entra group teams.
+    pub teams: Vec<TeamDef>,
+    /// Roles given to users and teams, in a business unit.
+    pub role_assignments: Vec<RoleAssignmentDef>,
+    /// Records with their owner and owning business unit.
+    pub records: Vec<RecordDef>,
+    /// Record shares (PrincipalObjectAccess entries, R5.1).
+    pub shares: Vec<ShareDef>,
+}
+
+/// Environment settings and the documented choices for open questions of the reference.
+///
+/// Each field names the ambiguity (A1, A2, …) of `dataverse.md` §14 it decides; the default is
+/// the reference's default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataverseOptions {
+    /// "Record ownership across business units" (matrix mode, R3.6). Off by default: a role is
+    /// assigned in the principal's own business unit and records are owned in the owner's unit.
+    pub matrix_mode: bool,
+    /// The environment is restricted to a security group (R8.4 item 3); users must be members
+    /// unless they are application users or Power Platform administrators.
+    pub security_group_required: bool,
+    /// A Power Apps per-app plan is allocated: every user counts as licensed (R8.4 item 2).
+    pub per_app_plan_allocated: bool,
+    /// A11: whether a role held only through an *owner* team satisfies the "at least one role"
+    /// gate and makes a System Administrator. Default `false` (the literal reading of S9/S13:
+    /// directly or through a group team).
+    pub owner_team_roles_admit: bool,
+    /// A1: where team roles at Business Unit or Parent: Child level are anchored.
+    pub team_role_anchor: TeamRoleAnchor,
+    /// A2 / A17: whether a share made to a *user* can be activated by a privilege the user holds
+    /// only through a "team privileges only" team role. Default `false`.
+    pub team_only_roles_activate_user_shares: bool,
+    /// A9: a team's administrator counts as a member for records the team owns. Default `false`.
+    pub team_administrator_owns: bool,
+}
+
+impl Default for DataverseOptions {
+    fn default() -> Self {
+        DataverseOptions {
+            matrix_mode: false,
+            security_group_required: false,
+            per_app_plan_allocated: false,
+            owner_team_roles_admit: false,
+            team_role_anchor: TeamRoleAnchor::TeamBusinessUnit,
+            team_only_roles_activate_user_shares: false,
+            team_administrator_owns: false,
+        }
+    }
+}
+
+/// A1: the business unit a team role's Business Unit and Parent: Child levels count from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamRoleAnchor {
+    /// The team's business unit (or the unit the role was assigned in, in matrix mode). Default.
+    #[default]
+    TeamBusinessUnit,
+    /// Also the member's own business unit: the other reading of S1's table.
+    TeamAndMemberBusinessUnit,
+}
+
+/// One business unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessUnitDef {
+    /// Unique id.
+    pub id: String,
+    /// The parent unit; absent for the one root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+}
+
+impl BusinessUnitDef {
+    /// The root unit.
+    pub fn root(id: &str) -> Self {
+        BusinessUnitDef {
+            id: id.into(),
+            parent: None,
+        }
+    }
+    /// A unit below `parent`.
+    pub fn child(id: &str, parent: &str) -> Self {
+        BusinessUnitDef {
+            id: id.into(),
+            parent: Some(parent.into()),
+        }
+    }
+}
+
+/// Who owns a table's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TableOwnership {
+    /// Records are owned by a user or team and carry an owning business unit.
+    #[default]
+    UserOrTeam,
+    /// Records belong to the organization: levels are None or Organization only (R2.8).
+    Organization,
+}
+
+/// One table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableDef {
+    /// Unique id (the logical or display name).
+    pub id: String,
+    /// Ownership type.
+    #[serde(default)]
+    pub ownership: TableOwnership,
+    /// The privileges that apply to this table. Absent: all eight for user- or team-owned
+    /// tables, all but Assign and Share for organization-owned ones (R1.9). A role may not give
+    /// a level for a privilege that does not apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privileges: Option<Privilege>,
+}
+
+impl TableDef {
+    /// A user- or team-owned table with all eight privileges.
+    pub fn user_owned(id: &str) -> Self {
+        TableDef {
+            id: id.into(),
+            ownership: TableOwnership::UserOrTeam,
+            privileges: None,
+        }
+    }
+    /// An organization-owned table.
+    pub fn organization_owned(id: &str) -> Self {
+        TableDef {
+            id: id.into(),
+            ownership: TableOwnership::Organization,
+            privileges: None,
+        }
+    }
+}
+
+/// Member's privilege inheritance of a role (R4.4). Matters only for roles assigned to teams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleInheritance {
+    /// "Team privileges only": members act as the team (R4.5).
+    TeamPrivilegesOnly,
+    /// "Direct User (Basic) access level and Team privileges" (R4.6).
+    DirectUserBasicAndTeam,
+}
+
+/// One security role. A table or privilege the role does not mention is *not applicable* in the
+/// role, which evaluates like None but is reported as such.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleDef {
+    /// Unique id (the role name).
+    pub id: String,
+    /// Member's privilege inheritance. Always explicit (A7). Defaults to
+    /// `direct_user_basic_and_team`, the setting of roles created since May 2019 (R4.4).
+    #[serde(default = "default_inheritance")]
+    pub inheritance: RoleInheritance,
+    /// The System Administrator role: every applicable privilege on every record (R8.1).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub system_administrator: bool,
+    /// Per table, the access level of each privilege. A key may name several privileges
+    /// (`"Read | Write"`) to give them one level.
+    #[serde(default)]
+    pub privileges: IndexMap<String, IndexMap<Privilege, AccessLevel>>,
+}
+
+fn default_inheritance() -> RoleInheritance {
+    RoleInheritance::DirectUserBasicAndTeam
+}
+
+impl RoleDef {
+    /// A role with no privileges and `direct_user_basic_and_team` inheritance.
+    pub fn new(id: &str) -> Self {
+        RoleDef {
+            id: id.into(),
+            inheritance: RoleInheritance::DirectUserBasicAndTeam,
+            system_administrator: false,
+            privileges: IndexMap::new(),
+        }
+    }
+    /// Gives `privileges` on `table` at `level`.
+    pub fn grant(mut self, table: &str, privileges: Privilege, level: AccessLevel) -> Self {
+        self.privileges
+            .entry(table.into())
+            .or_default()
+            .insert(privileges, level);
+        self
+    }
+}
+
+/// One user (systemuser).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserDef {
+    /// Unique id.
+    pub id: String,
+    /// The user's business unit.
+    pub business_unit: String,
+    /// Status Enabled (R8.4 item 1).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Holds a license (R8.4 item 2).
+    #[serde(default = "yes")]
+    pub licensed: bool,
+    /// Member of the environment's security group (R8.4 item 3).
+    #[serde(default = "yes")]
+    pub in_security_group: bool,
+    /// An application user (service principal): exempt from license and group checks (R8.6).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub application_user: bool,
+    /// Holds the Power Platform Administrator role: exempt from the group check (R8.4).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub power_platform_admin: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl UserDef {
+    /// An enabled, licensed user in `business_unit`.
+    pub fn new(id: &str, business_unit: &str) -> Self {
+        UserDef {
+            id: id.into(),
+            business_unit: business_unit.into(),
+            enabled: true,
+            licensed: true,
+            in_security_group: true,
+            application_user: false,
+            power_platform_admin: false,
+        }
+    }
+}
+
+/// Kind of team (R4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamKind {
+    /// Owner team: owns records, holds roles.
+    #[default]
+    Owner,
+    /// Access team: no roles, no ownership; reaches records only through shares (R4.2).
+    Access,
+    /// Microsoft Entra ID security group team: like an owner team, members from the group.
+    EntraSecurityGroup,
+    /// Microsoft Entra ID Office (Microsoft 365) group team.
+    EntraOfficeGroup,
+}
+
+impl TeamKind {
+    /// Owner and group teams hold roles and own records; access teams do neither (R4.2).
+    pub fn holds_roles(self) -> bool {
+        !matches!(self, TeamKind::Access)
+    }
+    /// Group teams count for the "at least one role" gate (R8.4 item 4).
+    pub fn is_group(self) -> bool {
+        matches!(
+            self,
+            TeamKind::EntraSecurityGroup | TeamKind::EntraOfficeGroup
+        )
+    }
+}
+
+/// One team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamDef {
+    /// Unique id.
+    pub id: String,
+    /// The team's business unit (R3.4).
+    pub business_unit: String,
+    /// Kind of team.
+    #[serde(default)]
+    pub kind: TeamKind,
+    /// Member users (for group teams: the resolved group membership).
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// The team administrator (R4.11).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub administrator: Option<String>,
+}
+
+impl TeamDef {
+    /// An owner team in `business_unit` with `members`.
+    pub fn owner(id: &str, business_unit: &str, members: &[&str]) -> Self {
+        TeamDef {
+            id: id.into(),
+            business_unit: business_unit.into(),
+            kind: TeamKind::Owner,
+            members: members.iter().map(|m| (*m).into()).collect(),
+            administrator: None,
+        }
+    }
+}
+
+/// A user or team, by id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalRef {
+    /// A user id.
+    User(String),
+    /// A team id.
+    Team(String),
+}
+
+/// A role given to a principal in a business unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleAssignmentDef {
+    /// Who holds the role.
+    pub principal: PrincipalRef,
+    /// The role id.
+    pub role: String,
+    /// The business unit the role is assigned in; absent means the principal's own unit.
+    /// Another unit is allowed only in matrix mode (R3.5, R3.6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_unit: Option<String>,
+}
+
+impl RoleAssignmentDef {
+    /// `role` assigned to user `user` in the user's business unit.
+    pub fn user(user: &str, role: &str) -> Self {
+        RoleAssignmentDef {
+            principal: PrincipalRef::User(user.into()),
+            role: role.into(),
+            business_unit: None,
+        }
+    }
+    /// `role` assigned to team `team` in the team's business unit.
+    pub fn team(team: &str, role: &str) -> Self {
+        RoleAssignmentDef {
+            principal: PrincipalRef::Team(team.into()),
+            role: role.into(),
+            business_unit: None,
+        }
+    }
+    /// The same assignment made in `business_unit` (matrix mode).
+    pub fn in_business_unit(mut self, business_unit: &str) -> Self {
+        self.business_unit = Some(business_unit.into());
+        self
+    }
+}
+
+/// One record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordDef {
+    /// Unique id.
+    pub id: String,
+    /// The table id.
+    pub table: String,
+    /// The owner; required for user- or team-owned tables, absent for organization-owned ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<PrincipalRef>,
+    /// The owning business unit; absent means the owner's unit. Another unit is allowed only in
+    /// matrix mode (R2.7, R3.7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owning_business_unit: Option<String>,
+}
+
+impl RecordDef {
+    /// A record of `table` owned by user `owner`.
+    pub fn owned_by_user(id: &str, table: &str, owner: &str) -> Self {
+        RecordDef {
+            id: id.into(),
+            table: table.into(),
+            owner: Some(PrincipalRef::User(owner.into())),
+            owning_business_unit: None,
+        }
+    }
+}
+
+/// Who a record is shared with (R5.1).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareTarget {
+    /// A user id.
+    User(String),
+    /// A team id (owner, group or access team).
+    Team(String),
+    /// Everyone in the organization.
+    Organization,
+}
+
+/// One share of a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareDef {
+    /// The shared record id.
+    pub record: String,
+    /// Who it is shared with.
+    pub with: ShareTarget,
+    /// Access rights granted; Create is not a right on a record.
+    pub rights: Privilege,
+}

@@ -1,0 +1,312 @@
+//! The compiled, immutable Dataverse snapshot.
+
+use crate::core::id::{dense_id, Interner};
+use crate::core::tree::Tree;
+use crate::core::{AccessLevel, Privilege};
+
+use super::model::{DataverseOptions, RoleInheritance, TeamKind};
+
+dense_id!(
+    /// A business unit of a compiled [`DataversePolicy`].
+    BusinessUnitId
+);
+dense_id!(
+    /// A table of a compiled [`DataversePolicy`].
+    TableId
+);
+dense_id!(
+    /// A security role of a compiled [`DataversePolicy`].
+    RoleId
+);
+dense_id!(
+    /// A user of a compiled [`DataversePolicy`].
+    UserId
+);
+dense_id!(
+    /// A team of a compiled [`DataversePolicy`].
+    TeamId
+);
+dense_id!(
+    /// A record of a compiled [`DataversePolicy`].
+    RecordId
+);
+
+/// Marks "no business unit" (organization-owned records).
+pub(crate) const NO_UNIT: u32 = u32::MAX;
+
+/// The names behind every dense index.
+#[derive(Debug, Clone)]
+pub(crate) struct Names {
+    pub(crate) business_units: Interner,
+    pub(crate) tables: Interner,
+    pub(crate) roles: Interner,
+    pub(crate) users: Interner,
+    pub(crate) teams: Interner,
+    pub(crate) records: Interner,
+}
+
+/// Rows of items in one flat array: row `r` is `items[offsets[r]..offsets[r + 1]]`.
+#[derive(Debug, Clone)]
+pub(crate) struct Csr<T> {
+    pub(crate) offsets: Vec<u32>,
+    pub(crate) items: Vec<T>,
+}
+
+impl<T> Csr<T> {
+    /// Groups `(row, item)` pairs by row, keeping each row's items in the order given.
+    pub(crate) fn from_rows(rows: usize, mut pairs: Vec<(u32, T)>) -> Csr<T> {
+        pairs.sort_by_key(|(r, _)| *r);
+        let mut offsets = vec![0u32; rows + 1];
+        for (r, _) in &pairs {
+            offsets[*r as usize + 1] += 1;
+        }
+        for i in 0..rows {
+            offsets[i + 1] += offsets[i];
+        }
+        Csr {
+            offsets,
+            items: pairs.into_iter().map(|(_, t)| t).collect(),
+        }
+    }
+
+    /// The items of `row`; empty for a row that does not exist.
+    #[inline]
+    pub(crate) fn get(&self, row: u32) -> &[T] {
+        let r = row as usize;
+        match (self.offsets.get(r), self.offsets.get(r + 1)) {
+            (Some(&a), Some(&b)) => self.items.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+/// A role's level for one privilege on one table, or "not applicable in this role".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Cell(u8);
+
+impl Cell {
+    pub(crate) const NOT_APPLICABLE: Cell = Cell(u8::MAX);
+
+    pub(crate) fn level(level: AccessLevel) -> Cell {
+        Cell(level as u8)
+    }
+
+    /// The level, `None` when the cell is not applicable.
+    #[inline]
+    pub(crate) fn get(self) -> Option<AccessLevel> {
+        match self.0 {
+            0 => Some(AccessLevel::None),
+            1 => Some(AccessLevel::User),
+            2 => Some(AccessLevel::BusinessUnit),
+            3 => Some(AccessLevel::ParentChild),
+            4 => Some(AccessLevel::Organization),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TableInfo {
+    pub(crate) organization_owned: bool,
+    pub(crate) applicable: Privilege,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RoleInfo {
+    pub(crate) inheritance: RoleInheritance,
+    pub(crate) system_administrator: bool,
+}
+
+/// Whether a user may use the environment at all (R8.4), decided once at build time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Admission {
+    /// Every condition of R8.4 holds.
+    Admitted,
+    /// The user's status is Disabled (R8.4 item 1, R8.5).
+    Disabled,
+    /// No license, and no per-app plan allocated (R8.4 item 2).
+    Unlicensed,
+    /// The environment has a security group and the user is not in it (R8.4 item 3).
+    NotInSecurityGroup,
+    /// No security role, directly or through a group team (R8.4 item 4, A11).
+    NoSecurityRole,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UserInfo {
+    pub(crate) business_unit: u32,
+    pub(crate) admission: Admission,
+    pub(crate) system_administrator: Option<(u32, Via)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TeamInfo {
+    pub(crate) business_unit: u32,
+    pub(crate) kind: TeamKind,
+    pub(crate) administrator: Option<u32>,
+}
+
+/// How a user holds a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Via {
+    /// Assigned to the user directly.
+    Direct,
+    /// Assigned to a team the user is a member of; the privilege acts as the team (R4.5).
+    Team(TeamId),
+    /// The Basic part of a "Direct User (Basic) access level and Team privileges" role of a team
+    /// the user is a member of, acting as if assigned to the user (R4.6).
+    TeamMemberInheritance(TeamId),
+}
+
+/// One role held by a user, with the unit its levels count from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GrantSource {
+    pub(crate) role: u32,
+    pub(crate) anchor: u32,
+    pub(crate) via: Via,
+}
+
+/// Who owns a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Owner {
+    User(u32),
+    Team(u32),
+    Organization,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecordInfo {
+    pub(crate) table: u32,
+    pub(crate) owner: Owner,
+    pub(crate) owning_unit: u32,
+}
+
+/// Who a record was shared with, in a compiled policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SharedWith {
+    /// A user.
+    User(UserId),
+    /// A team.
+    Team(TeamId),
+    /// The whole organization.
+    Organization,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ShareEntry {
+    pub(crate) with: SharedWith,
+    pub(crate) rights: Privilege,
+}
+
+/// A compiled Dataverse environment: immutable, `Send + Sync`, laid out for evaluation.
+///
+/// Built by [`DataverseModel::build`](super::DataverseModel::build). Entities are dense indices;
+/// a decision reads arrays and never hashes or allocates.
+#[derive(Debug, Clone)]
+pub struct DataversePolicy {
+    pub(crate) options: DataverseOptions,
+    pub(crate) names: Names,
+    pub(crate) tree: Tree,
+    pub(crate) tables: Vec<TableInfo>,
+    pub(crate) roles: Vec<RoleInfo>,
+    /// `(role * tables + table) * 8 + privilege bit`.
+    pub(crate) cells: Vec<Cell>,
+    pub(crate) users: Vec<UserInfo>,
+    pub(crate) teams: Vec<TeamInfo>,
+    pub(crate) team_members: Csr<u32>,
+    /// Each user's teams, sorted.
+    pub(crate) user_teams: Csr<u32>,
+    pub(crate) user_grants: Csr<GrantSource>,
+    pub(crate) records: Vec<RecordInfo>,
+    pub(crate) record_shares: Csr<ShareEntry>,
+}
+
+macro_rules! lookups {
+    ($($(#[$doc:meta])* $by_name:ident, $name_of:ident, $field:ident, $id:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $by_name(&self, name: &str) -> Option<$id> {
+            self.names.$field.get(name).map($id)
+        }
+
+        /// The name of an id; `"?"` for an id this policy did not hand out.
+        pub fn $name_of(&self, id: $id) -> &str {
+            self.names.$field.name(id.0)
+        }
+    )*};
+}
+
+impl DataversePolicy {
+    lookups! {
+        /// The id of the user named `name`.
+        user_id, user_name, users, UserId;
+        /// The id of the record named `name`.
+        record_id, record_name, records, RecordId;
+        /// The id of the role named `name`.
+        role_id, role_name, roles, RoleId;
+        /// The id of the team named `name`.
+        team_id, team_name, teams, TeamId;
+        /// The id of the table named `name`.
+        table_id, table_name, tables, TableId;
+        /// The id of the business unit named `name`.
+        business_unit_id, business_unit_name, business_units, BusinessUnitId;
+    }
+
+    /// The options the policy was built with.
+    pub fn options(&self) -> &DataverseOptions {
+        &self.options
+    }
+
+    /// Number of users.
+    pub fn user_count(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Number of records.
+    pub fn record_count(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether `user` passes the environment gate (R8.4), and if not, why.
+    pub fn admission(&self, user: UserId) -> Option<Admission> {
+        self.users.get(user.index()).map(|u| u.admission)
+    }
+
+    /// The business unit a user belongs to.
+    pub fn user_business_unit(&self, user: UserId) -> Option<BusinessUnitId> {
+        self.users
+            .get(user.index())
+            .map(|u| BusinessUnitId(u.business_unit))
+    }
+
+    /// The parent of a business unit; `None` for the root or an unknown id.
+    pub fn business_unit_parent(&self, unit: BusinessUnitId) -> Option<BusinessUnitId> {
+        self.tree.parent(unit.0).map(BusinessUnitId)
+    }
+
+    /// The distance of a business unit from the root (the root is 0).
+    pub fn business_unit_depth(&self, unit: BusinessUnitId) -> u32 {
+        self.tree.depth(unit.0)
+    }
+
+    /// The members of a team, in id order; empty for an unknown id.
+    pub fn team_members(&self, team: TeamId) -> impl Iterator<Item = UserId> + '_ {
+        self.team_members.get(team.0).iter().map(|&u| UserId(u))
+    }
+
+    /// Whether `unit` is `ancestor` or lies below it, in O(1).
+    pub fn business_unit_within(&self, unit: BusinessUnitId, ancestor: BusinessUnitId) -> bool {
+        self.tree.contains(ancestor.0, unit.0)
+    }
+
+    #[inline]
+    pub(crate) fn cell(&self, role: u32, table: u32, bit: usize) -> Option<AccessLevel> {
+        let i = (role as usize * self.tables.len() + table as usize) * 8 + bit;
+        self.cells.get(i).and_then(|c| c.get())
+    }
+
+    /// Whether `user` is a member of `team` (binary search over the user's sorted teams).
+    #[inline]
+    pub(crate) fn is_member(&self, user: u32, team: u32) -> bool {
+        self.user_teams.get(user).binary_search(&team).is_ok()
+    }
+}

@@ -1,0 +1,251 @@
+//! Why a Dataverse decision came out the way it did.
+
+use std::fmt;
+
+use crate::core::{AccessLevel, Decision, Privilege};
+
+use super::policy::{
+    Admission, BusinessUnitId, DataversePolicy, RecordId, RoleId, SharedWith, TableId, TeamId,
+    UserId, Via,
+};
+
+/// How a role level reached the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Path {
+    /// The user owns the record (any level suffices, R2.10).
+    Owner,
+    /// A team that owns the record: the user is a member, or the grant acts as that team (R2.3, R4.5).
+    OwningTeam(TeamId),
+    /// The user administers the team that owns the record (A9, when enabled).
+    TeamAdministrator(TeamId),
+    /// The record's owning unit is the grant's anchor unit (R2.4).
+    BusinessUnit,
+    /// The record's owning unit is the anchor unit or below it (R2.5).
+    ParentChild,
+    /// Organization level covers every record (R2.6, R2.8).
+    Organization,
+}
+
+/// A role, as held by a user, that gave a privilege.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RoleGrant {
+    /// The role.
+    pub role: RoleId,
+    /// The business unit its levels count from: the assignment's unit (R3.6) or the team's (R4.5).
+    pub business_unit: BusinessUnitId,
+    /// The level of the privilege in the role, as it applied.
+    pub level: AccessLevel,
+    /// Directly, or through which team.
+    pub via: Via,
+}
+
+/// Why a record privilege was allowed or denied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecordReason {
+    /// Allow: the user holds the System Administrator role (R8.1).
+    SystemAdministrator {
+        /// The role.
+        role: RoleId,
+        /// How it is held.
+        via: Via,
+    },
+    /// Allow: a role's level covers the record.
+    RoleLevel {
+        /// The role, level and anchor unit.
+        grant: RoleGrant,
+        /// How the level reached the record.
+        path: Path,
+    },
+    /// Allow: the record is shared with the user, a team of theirs or the organization with this
+    /// right, and a role gives the privilege in a context that activates the share (R5.4, R5.5).
+    Shared {
+        /// Who the share is to.
+        with: SharedWith,
+        /// The rights of the share.
+        rights: Privilege,
+        /// The role grant that activated it.
+        grant: RoleGrant,
+    },
+    /// Deny: the user id is not in the policy.
+    UnknownUser(UserId),
+    /// Deny: the record id is not in the policy.
+    UnknownRecord(RecordId),
+    /// Deny: the request must name exactly one privilege other than Create (Create is decided
+    /// against a would-be record, not an existing one).
+    NotARecordPrivilege(Privilege),
+    /// Deny: the user does not pass the environment gate (R8.4).
+    NotAdmitted(Admission),
+    /// Deny: the privilege does not apply to the table (R1.9, or the table's declaration).
+    PrivilegeDoesNotApply {
+        /// The table.
+        table: TableId,
+        /// The privilege.
+        privilege: Privilege,
+    },
+    /// Deny: no role gives the privilege on the table at any level: the privilege check (R1.2).
+    NoPrivilege {
+        /// The table.
+        table: TableId,
+        /// The privilege.
+        privilege: Privilege,
+    },
+    /// Deny: the user holds the privilege, but the record lies outside every granted level and no
+    /// share reaches it (R1.2 access check).
+    OutsideLevels {
+        /// The table.
+        table: TableId,
+        /// The privilege.
+        privilege: Privilege,
+        /// The highest level held, in any context.
+        highest: AccessLevel,
+    },
+}
+
+impl RecordReason {
+    /// The decision this reason stands for.
+    #[inline]
+    pub fn decision(&self) -> Decision {
+        match self {
+            RecordReason::SystemAdministrator { .. }
+            | RecordReason::RoleLevel { .. }
+            | RecordReason::Shared { .. } => Decision::Allow,
+            RecordReason::UnknownUser(_)
+            | RecordReason::UnknownRecord(_)
+            | RecordReason::NotARecordPrivilege(_)
+            | RecordReason::NotAdmitted(_)
+            | RecordReason::PrivilegeDoesNotApply { .. }
+            | RecordReason::NoPrivilege { .. }
+            | RecordReason::OutsideLevels { .. } => Decision::Deny,
+        }
+    }
+
+    /// A stable snake_case code for the kind of reason, used by scenario files.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RecordReason::SystemAdministrator { .. } => "system_administrator",
+            RecordReason::RoleLevel { .. } => "role_level",
+            RecordReason::Shared { .. } => "shared",
+            RecordReason::UnknownUser(_) => "unknown_user",
+            RecordReason::UnknownRecord(_) => "unknown_record",
+            RecordReason::NotARecordPrivilege(_) => "not_a_record_privilege",
+            RecordReason::NotAdmitted(_) => "not_admitted",
+            RecordReason::PrivilegeDoesNotApply { .. } => "privilege_does_not_apply",
+            RecordReason::NoPrivilege { .. } => "no_privilege",
+            RecordReason::OutsideLevels { .. } => "outside_levels",
+        }
+    }
+
+    /// The reason with names from `policy`, ready to print.
+    pub fn explain<'a>(&'a self, policy: &'a DataversePolicy) -> impl fmt::Display + 'a {
+        Explained {
+            reason: self,
+            policy,
+        }
+    }
+}
+
+struct Explained<'a> {
+    reason: &'a RecordReason,
+    policy: &'a DataversePolicy,
+}
+
+struct ViaName<'a>(Via, &'a DataversePolicy);
+
+impl fmt::Display for ViaName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Via::Direct => f.write_str("assigned directly"),
+            Via::Team(t) => write!(f, "through team `{}`", self.1.team_name(t)),
+            Via::TeamMemberInheritance(t) => {
+                write!(
+                    f,
+                    "through team `{}` with member's privilege inheritance",
+                    self.1.team_name(t)
+                )
+            }
+        }
+    }
+}
+
+struct GrantName<'a>(RoleGrant, &'a DataversePolicy);
+
+impl fmt::Display for GrantName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let RoleGrant {
+            role,
+            business_unit,
+            level,
+            via,
+        } = self.0;
+        write!(
+            f,
+            "role `{}` at {} level from business unit `{}`, {}",
+            self.1.role_name(role),
+            level,
+            self.1.business_unit_name(business_unit),
+            ViaName(via, self.1)
+        )
+    }
+}
+
+impl fmt::Display for Explained<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = self.policy;
+        match *self.reason {
+            RecordReason::SystemAdministrator { role, via } => {
+                write!(f, "allowed: System Administrator role `{}`, {}", p.role_name(role), ViaName(via, p))
+            }
+            RecordReason::RoleLevel { grant, path } => {
+                write!(f, "allowed: {} covers the record ", GrantName(grant, p))?;
+                match path {
+                    Path::Owner => f.write_str("as its owner"),
+                    Path::OwningTeam(t) => write!(f, "as owned by team `{}`", p.team_name(t)),
+                    Path::TeamAdministrator(t) => write!(f, "as administrator of owning team `{}`", p.team_name(t)),
+                    Path::BusinessUnit => f.write_str("in that business unit"),
+                    Path::ParentChild => f.write_str("in that business unit's subtree"),
+                    Path::Organization => f.write_str("at organization level"),
+                }
+            }
+            RecordReason::Shared { with, rights, grant } => {
+                f.write_str("allowed: record shared with ")?;
+                match with {
+                    SharedWith::User(u) => write!(f, "user `{}`", p.user_name(u))?,
+                    SharedWith::Team(t) => write!(f, "team `{}`", p.team_name(t))?,
+                    SharedWith::Organization => f.write_str("the organization")?,
+                }
+                write!(f, " with rights {rights}, activated by {}", GrantName(grant, p))
+            }
+            RecordReason::UnknownUser(u) => write!(f, "denied: unknown user id {}", u.index()),
+            RecordReason::UnknownRecord(r) => write!(f, "denied: unknown record id {}", r.index()),
+            RecordReason::NotARecordPrivilege(privilege) => write!(
+                f,
+                "denied: `{privilege}` is not one record privilege (Read, Write, Delete, Append, AppendTo, Assign or Share)"
+            ),
+            RecordReason::NotAdmitted(a) => write!(
+                f,
+                "denied: not admitted to the environment: {}",
+                match a {
+                    Admission::Admitted => "admitted",
+                    Admission::Disabled => "the user is disabled",
+                    Admission::Unlicensed => "the user has no license",
+                    Admission::NotInSecurityGroup => "the user is not in the environment's security group",
+                    Admission::NoSecurityRole => "the user has no security role, directly or through a group team",
+                }
+            ),
+            RecordReason::PrivilegeDoesNotApply { table, privilege } => {
+                write!(f, "denied: {privilege} does not apply to table `{}`", p.table_name(table))
+            }
+            RecordReason::NoPrivilege { table, privilege } => write!(
+                f,
+                "denied: no role gives {privilege} on table `{}` at any level",
+                p.table_name(table)
+            ),
+            RecordReason::OutsideLevels { table, privilege, highest } => write!(
+                f,
+                "denied: {privilege} on table `{}` is held up to {highest} level, but the record is outside every granted level and not shared",
+                p.table_name(table)
+            ),
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Exact, explainable authorization for Power Platform-style security, embedded in your process.
+//!
+//! `accessgate` answers one question, fast and with its reasons: *may this principal do this
+//! action on that thing?* It models three permission systems and puts them behind one
+//! [`authorize`] call on an in-memory snapshot. No server, no I/O.
+//!
+//! ```
+//! use accessgate::{authorize, PolicyDocument, Privilege, Request};
+//!
+//! let doc: PolicyDocument = serde_json::from_str(r#"{
+//!   "dataverse": {
+//!     "business_units": [{"id": "contoso"}, {"id": "sales", "parent": "contoso"}],
+//!     "tables": [{"id": "account"}],
+//!     "roles": [{"id": "salesperson", "privileges": {"account": {"Read": "BusinessUnit"}}}],
+//!     "users": [{"id": "alice", "business_unit": "sales"}, {"id": "bob", "business_unit": "contoso"}],
+//!     "role_assignments": [{"principal": {"user": "alice"}, "role": "salesperson"}],
+//!     "records": [{"id": "fabrikam", "table": "account", "owner": {"user": "bob"}}]
+//!   }
+//! }"#)?;
+//! let policy = doc.build()?;
+//! let request = Request::Record { user: "alice".into(), privilege: Privilege::READ, record: "fabrikam".into() };
+//! let response = authorize(&policy, &request);
+//! assert!(!response.decision().is_allow());
+//! assert_eq!(
+//!     response.explain(&policy).to_string(),
+//!     "denied: Read on table `account` is held up to Business Unit level, but the record is outside every granted level and not shared"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Overview
+//!
+//! * **Build, then evaluate.** A [`PolicyDocument`] (plain data, JSON via serde) is validated and
+//!   compiled by [`PolicyDocument::build`] into a [`Policy`]: immutable, `Send + Sync`, with
+//!   dense indices and precomputed business-unit intervals. Every bad input is a precise
+//!   [`BuildError`] naming the id. After that, [`authorize`] is total: it returns a
+//!   [`Response`], never an error, and denies whatever it cannot decide safely.
+//! * **Every decision explains itself.** A [`Response`] carries a [`Reason`]: the role, level,
+//!   anchor business unit, team or share that allowed, or exactly what was missing.
+//! * **Three systems, one entry point.**
+//!   * [`dataverse`]: privileges, access levels, business units, security roles, teams and shares
+//!     (`dataverse.md`, rules R1–R10);
+//!   * [`flows`]: flow execution permissions (`flows.md`, FR-R1…);
+//!   * [`folders`]: folder roles on an integration dashboard (`folders.md`, FO-R1…).
+//! * **Open questions are options.** Where the references leave a meaning open, the model has a
+//!   documented option with the reference's default (for example
+//!   [`DataverseOptions`](dataverse::DataverseOptions)).
+//! * **Scenarios.** A [`Scenario`](scenario::Scenario) file holds a model and expected decisions;
+//!   `cargo run --example scenario -- FILE...` checks it.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod core;
+pub mod dataverse;
+pub mod flows;
+pub mod folders;
+mod policy;
+mod request;
+pub mod scenario;
+
+pub use crate::core::{AccessLevel, Decision, Privilege, UnknownPrivilege};
+pub use crate::policy::{BuildError, Policy, PolicyDocument};
+pub use crate::request::{authorize, Reason, Request, Response, System};

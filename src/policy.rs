@@ -1,0 +1,109 @@
+//! One policy holding the three systems, and building it from a document.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataverse::{DataverseModel, DataversePolicy, ModelError};
+use crate::flows::{FlowModel, FlowModelError, FlowPolicy};
+use crate::folders::{FolderModel, FolderModelError, FolderPolicy};
+
+/// The model of every configured system, as a document (JSON in fixtures).
+///
+/// A system left out is not configured: requests to it deny with
+/// [`Reason::NotConfigured`](crate::Reason::NotConfigured).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicyDocument {
+    /// Dataverse record security.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dataverse: Option<DataverseModel>,
+    /// Flow execution permissions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flows: Option<FlowModel>,
+    /// Folder roles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub folders: Option<FolderModel>,
+}
+
+/// Why a [`PolicyDocument`] cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The Dataverse model is invalid.
+    #[error("dataverse model: {0}")]
+    Dataverse(#[from] ModelError),
+    /// The flow model is invalid.
+    #[error("flow model: {0}")]
+    Flows(#[from] FlowModelError),
+    /// The folder model is invalid.
+    #[error("folder model: {0}")]
+    Folders(#[from] FolderModelError),
+}
+
+/// A compiled, immutable snapshot of every configured system. `Send + Sync`: share it across
+/// threads behind an `Arc` and swap it whole when the model changes.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub(crate) dataverse: Option<DataversePolicy>,
+    pub(crate) flows: Option<FlowPolicy>,
+    pub(crate) folders: Option<FolderPolicy>,
+}
+
+impl PolicyDocument {
+    /// Validates every system's model and compiles the snapshot.
+    ///
+    /// # Errors
+    /// The first [`BuildError`] found, naming the offending id.
+    pub fn build(&self) -> Result<Policy, BuildError> {
+        Ok(Policy {
+            dataverse: self
+                .dataverse
+                .as_ref()
+                .map(DataverseModel::build)
+                .transpose()?,
+            flows: self.flows.as_ref().map(FlowModel::build).transpose()?,
+            folders: self.folders.as_ref().map(FolderModel::build).transpose()?,
+        })
+    }
+}
+
+impl Policy {
+    /// The compiled Dataverse system, if configured.
+    pub fn dataverse(&self) -> Option<&DataversePolicy> {
+        self.dataverse.as_ref()
+    }
+    /// The compiled flow system, if configured.
+    pub fn flows(&self) -> Option<&FlowPolicy> {
+        self.flows.as_ref()
+    }
+    /// The compiled folder system, if configured.
+    pub fn folders(&self) -> Option<&FolderPolicy> {
+        self.folders.as_ref()
+    }
+}
+
+impl From<DataversePolicy> for Policy {
+    fn from(dataverse: DataversePolicy) -> Self {
+        Policy {
+            dataverse: Some(dataverse),
+            ..Policy::default()
+        }
+    }
+}
+
+impl From<FlowPolicy> for Policy {
+    fn from(flows: FlowPolicy) -> Self {
+        Policy {
+            flows: Some(flows),
+            ..Policy::default()
+        }
+    }
+}
+
+impl From<FolderPolicy> for Policy {
+    fn from(folders: FolderPolicy) -> Self {
+        Policy {
+            folders: Some(folders),
+            ..Policy::default()
+        }
+    }
+}
