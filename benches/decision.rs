@@ -1,5 +1,14 @@
 //! Criterion benches for single record decisions.
 
+#![allow(
+    missing_docs,
+    reason = "criterion's macros generate undocumented items"
+)]
+#![allow(
+    clippy::expect_used,
+    reason = "a bench model that fails to build should stop the bench"
+)]
+
 use std::hint::black_box;
 
 use accessgate::dataverse::*;
