@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::core::{Decision, Privilege};
-use crate::dataverse::RecordReason;
+use crate::dataverse::{DataversePolicy, PrincipalId, PrincipalRef, RecordReason};
 use crate::flows::{FlowReason, FlowRequest};
 use crate::folders::{FolderReason, FolderRequest};
 use crate::policy::Policy;
@@ -26,6 +26,19 @@ pub enum Request {
         privilege: Privilege,
         /// The record id.
         record: String,
+    },
+    /// May `user` create a record of `table`? (Dataverse, R2.9)
+    Create {
+        /// The user id.
+        user: String,
+        /// The table id.
+        table: String,
+        /// Who would own the new record; absent means the user.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<PrincipalRef>,
+        /// The owning business unit of the new record; absent means the owner's unit.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owning_business_unit: Option<String>,
     },
     /// May a caller run a flow? (flow execution permissions)
     Flow(FlowRequest),
@@ -195,6 +208,21 @@ pub fn authorize(policy: &Policy, request: &Request) -> Response {
                 (Some(u), Some(r)) => Reason::Record(p.check(u, *privilege, r)),
             },
         },
+        Request::Create {
+            user,
+            table,
+            owner,
+            owning_business_unit,
+        } => match &policy.dataverse {
+            None => Reason::NotConfigured(System::Dataverse),
+            Some(p) => resolve_create(
+                p,
+                user,
+                table,
+                owner.as_ref(),
+                owning_business_unit.as_deref(),
+            ),
+        },
         Request::Flow(request) => match &policy.flows {
             None => Reason::NotConfigured(System::Flows),
             Some(p) => Reason::Flow(p.check(request)),
@@ -205,4 +233,45 @@ pub fn authorize(policy: &Policy, request: &Request) -> Response {
         },
     };
     Response::new(reason)
+}
+
+fn unknown(kind: &'static str, id: &str) -> Reason {
+    Reason::UnknownId {
+        kind,
+        id: id.to_owned(),
+    }
+}
+
+fn resolve_create(
+    p: &DataversePolicy,
+    user: &str,
+    table: &str,
+    owner: Option<&PrincipalRef>,
+    owning_business_unit: Option<&str>,
+) -> Reason {
+    let Some(user_id) = p.user_id(user) else {
+        return unknown("user", user);
+    };
+    let Some(table_id) = p.table_id(table) else {
+        return unknown("table", table);
+    };
+    let owner = match owner {
+        None => PrincipalId::User(user_id),
+        Some(PrincipalRef::User(u)) => match p.user_id(u) {
+            Some(id) => PrincipalId::User(id),
+            None => return unknown("user", u),
+        },
+        Some(PrincipalRef::Team(t)) => match p.team_id(t) {
+            Some(id) => PrincipalId::Team(id),
+            None => return unknown("team", t),
+        },
+    };
+    let unit = match owning_business_unit {
+        None => None,
+        Some(b) => match p.business_unit_id(b) {
+            Some(id) => Some(id),
+            None => return unknown("business unit", b),
+        },
+    };
+    Reason::Record(p.check_create(user_id, table_id, owner, unit))
 }

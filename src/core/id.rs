@@ -44,6 +44,11 @@ impl Interner {
         self.names.get_index_of(name).map(|i| i as u32)
     }
 
+    /// Number of names.
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
+    }
+
     /// The name at `index`; `"?"` for an index this interner never handed out.
     pub(crate) fn name(&self, index: u32) -> &str {
         self.names.get_index(index as usize).map_or("?", |s| s)

@@ -303,8 +303,8 @@ impl Compiler<'_> {
                 }
             }
         }
-        let user_direct = csr_from_pairs(users.len(), user_direct);
-        let team_roles = csr_from_pairs(teams.len(), team_roles);
+        let user_direct = Csr::from_rows(users.len(), user_direct);
+        let team_roles = Csr::from_rows(teams.len(), team_roles);
 
         // Each user's grant sources: direct assignments first, then each team's assignments.
         let mut grant_pairs: Vec<(u32, GrantSource)> = Vec::new();
@@ -492,6 +492,8 @@ impl Compiler<'_> {
             team_members,
             user_teams,
             user_grants,
+            team_roles,
+            user_enabled: m.users.iter().map(|u| u.enabled).collect(),
             records,
             record_shares,
         })

@@ -6,6 +6,10 @@ use super::model::RoleInheritance;
 use super::policy::*;
 use super::reason::{Path, RecordReason, RoleGrant};
 
+/// Bit positions of the privileges a decision looks up by constant.
+const CREATE_BIT: usize = Privilege::CREATE.bits().trailing_zeros() as usize;
+const READ_BIT: usize = Privilege::READ.bits().trailing_zeros() as usize;
+
 /// The context a grant acts in (R4.5, R4.6): as the user, or as one team.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Context {
@@ -249,5 +253,184 @@ impl DataversePolicy {
             }
         }
         None
+    }
+}
+
+impl DataversePolicy {
+    /// Decides whether `user` may create a record of `table` owned by `owner` in `owning_unit`
+    /// (absent: the owner's unit), with the reason.
+    ///
+    /// R2.9: the would-be record must lie inside the reach of some Create grant, measured like an
+    /// existing record's; R1.7: the owner must be able to own records of the table. On an
+    /// organization-owned table the owner is ignored and Create is on or off (R2.8).
+    pub fn check_create(
+        &self,
+        user: UserId,
+        table: TableId,
+        owner: PrincipalId,
+        owning_unit: Option<BusinessUnitId>,
+    ) -> RecordReason {
+        let Some(u) = self.users.get(user.index()) else {
+            return RecordReason::UnknownUser(user);
+        };
+        let Some(info) = self.tables.get(table.index()) else {
+            return RecordReason::UnknownTable(table);
+        };
+        if u.admission != Admission::Admitted {
+            return RecordReason::NotAdmitted(u.admission);
+        }
+        let privilege = Privilege::CREATE;
+        if !info.applicable.contains(privilege) {
+            return RecordReason::PrivilegeDoesNotApply { table, privilege };
+        }
+        let (phantom_owner, owner_unit) = match owner {
+            PrincipalId::User(o) => match self.users.get(o.index()) {
+                Some(ou) => (Owner::User(o.0), ou.business_unit),
+                None => return RecordReason::UnknownOwner(owner),
+            },
+            PrincipalId::Team(t) => match self.teams.get(t.index()) {
+                Some(team) if team.kind.holds_roles() => (Owner::Team(t.0), team.business_unit),
+                Some(_) => return RecordReason::OwnerCannotOwn { owner, table },
+                None => return RecordReason::UnknownOwner(owner),
+            },
+        };
+        let unit = match owning_unit {
+            None => owner_unit,
+            Some(b) if b.index() >= self.names.business_units_len() => {
+                return RecordReason::UnknownBusinessUnit(b)
+            }
+            Some(b) if !self.options.matrix_mode && b.0 != owner_unit => {
+                return RecordReason::OwningUnitFixed {
+                    requested: b,
+                    owner_unit: BusinessUnitId(owner_unit),
+                }
+            }
+            Some(b) => b.0,
+        };
+        let phantom = if info.organization_owned {
+            RecordInfo {
+                table: table.0,
+                owner: Owner::Organization,
+                owning_unit: NO_UNIT,
+            }
+        } else {
+            RecordInfo {
+                table: table.0,
+                owner: phantom_owner,
+                owning_unit: unit,
+            }
+        };
+
+        let bit = CREATE_BIT;
+        let decided = if let Some((role, via)) = u.system_administrator {
+            RecordReason::SystemAdministrator {
+                role: RoleId(role),
+                via,
+            }
+        } else {
+            let mut highest = AccessLevel::None;
+            let mut found = None;
+            for g in self.user_grants.get(user.0) {
+                let Some(level) = self.cell(g.role, table.0, bit) else {
+                    continue;
+                };
+                if level == AccessLevel::None {
+                    continue;
+                }
+                highest = highest.max(level);
+                let grant = RoleGrant {
+                    role: RoleId(g.role),
+                    business_unit: BusinessUnitId(g.anchor),
+                    level,
+                    via: g.via,
+                };
+                if info.organization_owned {
+                    if level == AccessLevel::Organization {
+                        found = Some(RecordReason::RoleLevel {
+                            grant,
+                            path: Path::Organization,
+                        });
+                        break;
+                    }
+                    continue;
+                }
+                let context = match g.via {
+                    Via::Team(t) => Context::Team(t.0),
+                    Via::Direct | Via::TeamMemberInheritance(_) => Context::User,
+                };
+                if let Some(path) = self.covers(context, level, g.anchor, user.0, &phantom) {
+                    found = Some(RecordReason::RoleLevel { grant, path });
+                    break;
+                }
+                if let Via::Team(t) = g.via {
+                    if self.roles.get(g.role as usize).map(|r| r.inheritance)
+                        == Some(RoleInheritance::DirectUserBasicAndTeam)
+                    {
+                        if let Some(path) = self.owned_in_context(Context::User, user.0, &phantom) {
+                            let grant = RoleGrant {
+                                level: AccessLevel::User,
+                                via: Via::TeamMemberInheritance(t),
+                                ..grant
+                            };
+                            found = Some(RecordReason::RoleLevel { grant, path });
+                            break;
+                        }
+                    }
+                }
+            }
+            match found {
+                Some(reason) => reason,
+                None if highest == AccessLevel::None => {
+                    return RecordReason::NoPrivilege { table, privilege }
+                }
+                None => return RecordReason::CreateOutsideLevels { table, highest },
+            }
+        };
+        if !info.organization_owned && !self.may_own(owner, table.0) {
+            return RecordReason::OwnerCannotOwn { owner, table };
+        }
+        decided
+    }
+
+    /// R1.7 (S14): whether a principal can own records of a table.
+    fn may_own(&self, owner: PrincipalId, table: u32) -> bool {
+        let read = READ_BIT;
+        match owner {
+            PrincipalId::User(o) => {
+                let grants = self.user_grants.get(o.0);
+                let enabled = self.user_enabled.get(o.index()).copied().unwrap_or(false);
+                if !enabled && grants.is_empty() {
+                    return false;
+                }
+                if self
+                    .users
+                    .get(o.index())
+                    .and_then(|u| u.system_administrator)
+                    .is_some()
+                {
+                    return true;
+                }
+                grants.iter().any(|g| {
+                    let level = self.cell(g.role, table, read).unwrap_or(AccessLevel::None);
+                    let inheritance = self.roles.get(g.role as usize).map(|r| r.inheritance);
+                    match (g.via, inheritance) {
+                        (Via::Direct | Via::TeamMemberInheritance(_), _)
+                        | (Via::Team(_), Some(RoleInheritance::DirectUserBasicAndTeam)) => {
+                            level >= AccessLevel::User
+                        }
+                        (Via::Team(_), Some(RoleInheritance::TeamPrivilegesOnly) | None) => {
+                            level == AccessLevel::Organization
+                        }
+                    }
+                })
+            }
+            PrincipalId::Team(t) => self.team_roles.get(t.0).iter().any(|&(role, _)| {
+                self.roles
+                    .get(role as usize)
+                    .is_some_and(|r| r.system_administrator)
+                    || self.cell(role, table, read).unwrap_or(AccessLevel::None)
+                        >= AccessLevel::User
+            }),
+        }
     }
 }

@@ -23,7 +23,7 @@ mod reason;
 pub use error::{EntityKind, ModelError};
 pub use model::*;
 pub use policy::{
-    Admission, BusinessUnitId, DataversePolicy, RecordId, RoleId, SharedWith, TableId, TeamId,
-    UserId, Via,
+    Admission, BusinessUnitId, DataversePolicy, PrincipalId, RecordId, RoleId, SharedWith, TableId,
+    TeamId, UserId, Via,
 };
 pub use reason::{Path, RecordReason, RoleGrant};

@@ -45,6 +45,12 @@ pub(crate) struct Names {
     pub(crate) records: Interner,
 }
 
+impl Names {
+    pub(crate) fn business_units_len(&self) -> usize {
+        self.business_units.len()
+    }
+}
+
 /// Rows of items in one flat array: row `r` is `items[offsets[r]..offsets[r + 1]]`.
 #[derive(Debug, Clone)]
 pub(crate) struct Csr<T> {
@@ -181,6 +187,15 @@ pub(crate) struct RecordInfo {
     pub(crate) owning_unit: u32,
 }
 
+/// A user or team of a compiled policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrincipalId {
+    /// A user.
+    User(UserId),
+    /// A team.
+    Team(TeamId),
+}
+
 /// Who a record was shared with, in a compiled policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SharedWith {
@@ -217,6 +232,10 @@ pub struct DataversePolicy {
     /// Each user's teams, sorted.
     pub(crate) user_teams: Csr<u32>,
     pub(crate) user_grants: Csr<GrantSource>,
+    /// Each team's own role assignments: (role, anchor unit).
+    pub(crate) team_roles: Csr<(u32, u32)>,
+    /// Whether each user is enabled (R8.5: a disabled user may still own records).
+    pub(crate) user_enabled: Vec<bool>,
     pub(crate) records: Vec<RecordInfo>,
     pub(crate) record_shares: Csr<ShareEntry>,
 }

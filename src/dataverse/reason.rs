@@ -5,8 +5,8 @@ use std::fmt;
 use crate::core::{AccessLevel, Decision, Privilege};
 
 use super::policy::{
-    Admission, BusinessUnitId, DataversePolicy, RecordId, RoleId, SharedWith, TableId, TeamId,
-    UserId, Via,
+    Admission, BusinessUnitId, DataversePolicy, PrincipalId, RecordId, RoleId, SharedWith, TableId,
+    TeamId, UserId, Via,
 };
 
 /// How a role level reached the record.
@@ -71,6 +71,35 @@ pub enum RecordReason {
     UnknownUser(UserId),
     /// Deny: the record id is not in the policy.
     UnknownRecord(RecordId),
+    /// Deny: the table id is not in the policy.
+    UnknownTable(TableId),
+    /// Deny: the would-be owner is not in the policy.
+    UnknownOwner(PrincipalId),
+    /// Deny: the business unit id is not in the policy.
+    UnknownBusinessUnit(BusinessUnitId),
+    /// Deny: in classic mode a record is always owned in its owner's business unit (R2.7).
+    OwningUnitFixed {
+        /// The unit the request named.
+        requested: BusinessUnitId,
+        /// The owner's unit.
+        owner_unit: BusinessUnitId,
+    },
+    /// Deny: the would-be owner cannot own records of the table: it holds no Read on it in a way
+    /// that lets it own (R1.7, S14).
+    OwnerCannotOwn {
+        /// The would-be owner.
+        owner: PrincipalId,
+        /// The table.
+        table: TableId,
+    },
+    /// Deny: the user holds Create on the table, but no Create level reaches the would-be record's
+    /// owner and business unit (R2.9).
+    CreateOutsideLevels {
+        /// The table.
+        table: TableId,
+        /// The highest Create level held.
+        highest: AccessLevel,
+    },
     /// Deny: the request must name exactly one privilege other than Create (Create is decided
     /// against a would-be record, not an existing one).
     NotARecordPrivilege(Privilege),
@@ -112,6 +141,12 @@ impl RecordReason {
             | RecordReason::Shared { .. } => Decision::Allow,
             RecordReason::UnknownUser(_)
             | RecordReason::UnknownRecord(_)
+            | RecordReason::UnknownTable(_)
+            | RecordReason::UnknownOwner(_)
+            | RecordReason::UnknownBusinessUnit(_)
+            | RecordReason::OwningUnitFixed { .. }
+            | RecordReason::OwnerCannotOwn { .. }
+            | RecordReason::CreateOutsideLevels { .. }
             | RecordReason::NotARecordPrivilege(_)
             | RecordReason::NotAdmitted(_)
             | RecordReason::PrivilegeDoesNotApply { .. }
@@ -128,6 +163,12 @@ impl RecordReason {
             RecordReason::Shared { .. } => "shared",
             RecordReason::UnknownUser(_) => "unknown_user",
             RecordReason::UnknownRecord(_) => "unknown_record",
+            RecordReason::UnknownTable(_) => "unknown_table",
+            RecordReason::UnknownOwner(_) => "unknown_owner",
+            RecordReason::UnknownBusinessUnit(_) => "unknown_business_unit",
+            RecordReason::OwningUnitFixed { .. } => "owning_unit_fixed",
+            RecordReason::OwnerCannotOwn { .. } => "owner_cannot_own",
+            RecordReason::CreateOutsideLevels { .. } => "create_outside_levels",
             RecordReason::NotARecordPrivilege(_) => "not_a_record_privilege",
             RecordReason::NotAdmitted(_) => "not_admitted",
             RecordReason::PrivilegeDoesNotApply { .. } => "privilege_does_not_apply",
@@ -164,6 +205,17 @@ impl fmt::Display for ViaName<'_> {
                     self.1.team_name(t)
                 )
             }
+        }
+    }
+}
+
+struct PrincipalName<'a>(PrincipalId, &'a DataversePolicy);
+
+impl fmt::Display for PrincipalName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            PrincipalId::User(u) => write!(f, "user `{}`", self.1.user_name(u)),
+            PrincipalId::Team(t) => write!(f, "team `{}`", self.1.team_name(t)),
         }
     }
 }
@@ -218,6 +270,26 @@ impl fmt::Display for Explained<'_> {
             }
             RecordReason::UnknownUser(u) => write!(f, "denied: unknown user id {}", u.index()),
             RecordReason::UnknownRecord(r) => write!(f, "denied: unknown record id {}", r.index()),
+            RecordReason::UnknownTable(t) => write!(f, "denied: unknown table id {}", t.index()),
+            RecordReason::UnknownOwner(o) => write!(f, "denied: unknown owner {o:?}"),
+            RecordReason::UnknownBusinessUnit(b) => write!(f, "denied: unknown business unit id {}", b.index()),
+            RecordReason::OwningUnitFixed { requested, owner_unit } => write!(
+                f,
+                "denied: the record would be owned in business unit `{}`, but without matrix mode it is always the owner's unit `{}`",
+                p.business_unit_name(requested),
+                p.business_unit_name(owner_unit)
+            ),
+            RecordReason::OwnerCannotOwn { owner, table } => write!(
+                f,
+                "denied: {} cannot own records of table `{}`: it needs Read on the table from a direct role, a member-inheritance team role, or a team-only role at Organization level",
+                PrincipalName(owner, p),
+                p.table_name(table)
+            ),
+            RecordReason::CreateOutsideLevels { table, highest } => write!(
+                f,
+                "denied: Create on table `{}` is held up to {highest} level, which does not reach the would-be owner and business unit",
+                p.table_name(table)
+            ),
             RecordReason::NotARecordPrivilege(privilege) => write!(
                 f,
                 "denied: `{privilege}` is not one record privilege (Read, Write, Delete, Append, AppendTo, Assign or Share)"

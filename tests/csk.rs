@@ -1,0 +1,244 @@
+//! The CSK roles fixture, checked cell by cell through `authorize()` against the seed document.
+//!
+//! The expectation is read from the seed's HTML tables (`fixtures/seeds/003_csk_security_roles.md`),
+//! not from the fixture, so a fixture that drifts from its source fails here.
+//! Legend: 🟢 Organization, 🔵 User, 🚫 None, empty = the privilege does not apply (R1.1, R2.1).
+
+use std::error::Error;
+use std::path::Path;
+
+use accessgate::dataverse::*;
+use accessgate::{authorize, AccessLevel, Decision, PolicyDocument, Privilege, Request};
+
+const PRIVILEGES: [Privilege; 8] = Privilege::EACH;
+
+/// One role's table as the seed shows it: (table, eight cells).
+type SeedRole = Vec<(String, [Option<AccessLevel>; 8])>;
+
+fn read(path: &str) -> Result<String, Box<dyn Error>> {
+    Ok(std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(path),
+    )?)
+}
+
+/// Every `<td>` text between `open` and `close` tags, in order.
+fn between<'a>(text: &'a str, open: &str, close: &str) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(open) {
+        let after = &rest[start + open.len()..];
+        let Some(body_start) = after.find('>') else {
+            break;
+        };
+        let body = &after[body_start + 1..];
+        let Some(end) = body.find(close) else { break };
+        out.push(&body[..end]);
+        rest = &body[end + close.len()..];
+    }
+    out
+}
+
+fn parse_seed() -> Result<Vec<SeedRole>, Box<dyn Error>> {
+    let text = read("fixtures/seeds/003_csk_security_roles.md")?;
+    let mut roles = Vec::new();
+    for table in between(&text, "<table", "</table>") {
+        let mut rows = Vec::new();
+        for row in between(table, "<tr", "</tr>").into_iter().skip(1) {
+            let cells: Vec<&str> = between(row, "<td", "</td>")
+                .into_iter()
+                .map(str::trim)
+                .collect();
+            let cells = &cells[cells.len() - 9..];
+            let mut levels = [None; 8];
+            for (i, mark) in cells[1..].iter().enumerate() {
+                levels[i] = match *mark {
+                    "🟢" => Some(AccessLevel::Organization),
+                    "🔵" => Some(AccessLevel::User),
+                    "🚫" => Some(AccessLevel::None),
+                    "" => None,
+                    other => return Err(format!("unknown mark `{other}`").into()),
+                };
+            }
+            rows.push((cells[0].to_owned(), levels));
+        }
+        roles.push(rows);
+    }
+    Ok(roles)
+}
+
+/// The fixture's tables and roles, placed in a tree: contoso → div-a → team-a, contoso → div-b.
+/// `admin` and `maker` sit in div-a; `stranger` in div-b owns the "other" records.
+fn model(seed: &[SeedRole]) -> Result<DataverseModel, Box<dyn Error>> {
+    let mut m: DataverseModel = serde_json::from_str(&read("fixtures/dataverse/csk_roles.json")?)?;
+    m.business_units = vec![
+        BusinessUnitDef::root("contoso"),
+        BusinessUnitDef::child("div-a", "contoso"),
+        BusinessUnitDef::child("team-a", "div-a"),
+        BusinessUnitDef::child("div-b", "contoso"),
+    ];
+    m.users = vec![
+        UserDef::new("admin", "div-a"),
+        UserDef::new("maker", "div-a"),
+        UserDef::new("stranger", "div-b"),
+    ];
+    // The stranger only needs to be able to own records (R1.7): Read at User level where Read applies.
+    let mut owner_role = RoleDef::new("record owner");
+    for t in &m.tables {
+        if t.privileges.is_none_or(|p| p.contains(Privilege::READ)) {
+            owner_role = owner_role.grant(&t.id, Privilege::READ, AccessLevel::User);
+        }
+    }
+    m.roles.push(owner_role);
+    m.role_assignments = vec![
+        RoleAssignmentDef::user("admin", "CSK - Administrator"),
+        RoleAssignmentDef::user("maker", "CSK - Maker"),
+        RoleAssignmentDef::user("stranger", "record owner"),
+    ];
+    for (table, _) in &seed[0] {
+        for owner in ["admin", "maker", "stranger"] {
+            m.records.push(RecordDef::owned_by_user(
+                &format!("{owner}:{table}"),
+                table,
+                owner,
+            ));
+        }
+    }
+    Ok(m)
+}
+
+/// Every cell of both CSK roles: the user's own record is reachable at User and Organization
+/// level, a record of another business unit only at Organization level (R2.3, R2.6); None fails
+/// the privilege check (R1.2); an empty cell is a privilege that does not apply (R1.1).
+#[test]
+fn every_csk_cell_through_authorize() -> Result<(), Box<dyn Error>> {
+    let seed = parse_seed()?;
+    assert_eq!(seed.len(), 2, "two roles in the seed");
+    let doc = PolicyDocument {
+        dataverse: Some(model(&seed)?),
+        ..PolicyDocument::default()
+    };
+    let policy = doc.build()?;
+    let mut checked = 0;
+    for (user, rows) in ["admin", "maker"].into_iter().zip(&seed) {
+        assert_eq!(rows.len(), 32, "32 tables per role");
+        for (table, cells) in rows {
+            for (privilege, cell) in PRIVILEGES.into_iter().zip(cells) {
+                for owner in [user, "stranger"] {
+                    let request = if privilege == Privilege::CREATE {
+                        Request::Create {
+                            user: user.into(),
+                            table: table.clone(),
+                            owner: Some(PrincipalRef::User(owner.into())),
+                            owning_business_unit: None,
+                        }
+                    } else {
+                        Request::Record {
+                            user: user.into(),
+                            privilege,
+                            record: format!("{owner}:{table}"),
+                        }
+                    };
+                    let response = authorize(&policy, &request);
+                    let (decision, code) = match (cell, owner == user) {
+                        (None, _) => (Decision::Deny, "privilege_does_not_apply"),
+                        (Some(AccessLevel::None), _) => (Decision::Deny, "no_privilege"),
+                        (Some(AccessLevel::Organization), _) | (Some(_), true) => {
+                            (Decision::Allow, "role_level")
+                        }
+                        (Some(_), false) if privilege == Privilege::CREATE => {
+                            (Decision::Deny, "create_outside_levels")
+                        }
+                        (Some(_), false) => (Decision::Deny, "outside_levels"),
+                    };
+                    assert_eq!(
+                        (response.decision(), response.code()),
+                        (decision, code),
+                        "{user} {privilege} on {table} owned by {owner}: {}",
+                        response.explain(&policy)
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 2 * 32 * 8 * 2);
+    Ok(())
+}
+
+/// The two Automation Kit admin roles give full CRUD at Organization level on their tables and
+/// nothing else (seed 000).
+#[test]
+fn automation_kit_admin_roles() -> Result<(), Box<dyn Error>> {
+    let mut m: DataverseModel =
+        serde_json::from_str(&read("fixtures/dataverse/automation_kit_roles.json")?)?;
+    m.business_units = vec![
+        BusinessUnitDef::root("contoso"),
+        BusinessUnitDef::child("ops", "contoso"),
+    ];
+    m.users = vec![
+        UserDef::new("sessions-admin", "contoso"),
+        UserDef::new("definitions-admin", "contoso"),
+        UserDef::new("maker", "ops"),
+    ];
+    let mut owner_role = RoleDef::new("record owner");
+    for t in &m.tables {
+        owner_role = owner_role.grant(&t.id, Privilege::READ, AccessLevel::User);
+    }
+    m.roles.push(owner_role);
+    m.role_assignments = vec![
+        RoleAssignmentDef::user("sessions-admin", "Flow session exception admin"),
+        RoleAssignmentDef::user("definitions-admin", "Desktop flow definition admin"),
+        RoleAssignmentDef::user("maker", "record owner"),
+    ];
+    let tables: Vec<String> = m.tables.iter().map(|t| t.id.clone()).collect();
+    for t in &tables {
+        m.records.push(RecordDef::owned_by_user(t, t, "maker"));
+    }
+    let policy = PolicyDocument {
+        dataverse: Some(m.clone()),
+        ..PolicyDocument::default()
+    }
+    .build()?;
+    for (user, role) in [
+        ("sessions-admin", "Flow session exception admin"),
+        ("definitions-admin", "Desktop flow definition admin"),
+    ] {
+        let role_def = m.roles.iter().find(|r| r.id == role).ok_or("role")?;
+        for t in &tables {
+            let in_role = role_def.privileges.contains_key(t);
+            for privilege in [
+                Privilege::READ,
+                Privilege::WRITE,
+                Privilege::DELETE,
+                Privilege::APPEND,
+            ] {
+                let r = authorize(
+                    &policy,
+                    &Request::Record {
+                        user: user.into(),
+                        privilege,
+                        record: t.clone(),
+                    },
+                );
+                let crud = privilege != Privilege::APPEND;
+                assert_eq!(
+                    r.decision().is_allow(),
+                    in_role && crud,
+                    "{user} {privilege} {t}: {}",
+                    r.explain(&policy)
+                );
+            }
+            let create = authorize(
+                &policy,
+                &Request::Create {
+                    user: user.into(),
+                    table: t.clone(),
+                    owner: Some(PrincipalRef::User("maker".into())),
+                    owning_business_unit: None,
+                },
+            );
+            assert_eq!(create.decision().is_allow(), in_role, "{user} Create {t}");
+        }
+    }
+    Ok(())
+}
