@@ -23,7 +23,9 @@
 //! assert!(!response.decision().is_allow());
 //! assert_eq!(
 //!     response.explain(&policy).to_string(),
-//!     "denied: Read on table `account` is held up to Business Unit level, but the record is outside every granted level and not shared"
+//!     "denied: Read on table `account` is held up to Business Unit level, but record `fabrikam` \
+//!      (owned by user `bob` in business unit `contoso`) is outside every granted level and not \
+//!      shared with a context that holds it"
 //! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

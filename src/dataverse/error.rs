@@ -93,7 +93,7 @@ pub enum ModelError {
         id: String,
     },
     /// A role gives a User, Business Unit or Parent: Child level on an organization-owned table.
-    #[error("role `{role}` gives {privilege} at {level} on organization-owned table `{table}`, which allows only None or Organization")]
+    #[error("role `{role}` gives {privilege} at {level} level on organization-owned table `{table}`, which allows only None or Organization")]
     OrganizationTableLevel {
         /// The role id.
         role: String,

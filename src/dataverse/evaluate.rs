@@ -147,6 +147,7 @@ impl DataversePolicy {
             }
         }
         RecordReason::OutsideLevels {
+            record,
             table: table_id,
             privilege,
             highest,

@@ -312,6 +312,18 @@ impl DataversePolicy {
         self.team_members.get(team.0).iter().map(|&u| UserId(u))
     }
 
+    /// The owner and owning business unit of a record; `None` for an organization-owned record
+    /// or an unknown id.
+    pub fn record_owner(&self, record: RecordId) -> Option<(PrincipalId, BusinessUnitId)> {
+        let rec = self.records.get(record.index())?;
+        let owner = match rec.owner {
+            Owner::User(u) => PrincipalId::User(UserId(u)),
+            Owner::Team(t) => PrincipalId::Team(TeamId(t)),
+            Owner::Organization => return None,
+        };
+        Some((owner, BusinessUnitId(rec.owning_unit)))
+    }
+
     /// Whether `unit` is `ancestor` or lies below it, in O(1).
     pub fn business_unit_within(&self, unit: BusinessUnitId, ancestor: BusinessUnitId) -> bool {
         self.tree.contains(ancestor.0, unit.0)

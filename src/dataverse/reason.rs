@@ -122,6 +122,8 @@ pub enum RecordReason {
     /// Deny: the user holds the privilege, but the record lies outside every granted level and no
     /// share reaches it (R1.2 access check).
     OutsideLevels {
+        /// The record.
+        record: RecordId,
         /// The table.
         table: TableId,
         /// The privilege.
@@ -232,11 +234,11 @@ impl fmt::Display for GrantName<'_> {
         } = self.0;
         write!(
             f,
-            "role `{}` at {} level from business unit `{}`, {}",
+            "role `{}` at {} level ({}, business unit `{}`)",
             self.1.role_name(role),
             level,
+            ViaName(via, self.1),
             self.1.business_unit_name(business_unit),
-            ViaName(via, self.1)
         )
     }
 }
@@ -249,7 +251,7 @@ impl fmt::Display for Explained<'_> {
                 write!(f, "allowed: System Administrator role `{}`, {}", p.role_name(role), ViaName(via, p))
             }
             RecordReason::RoleLevel { grant, path } => {
-                write!(f, "allowed: {} covers the record ", GrantName(grant, p))?;
+                write!(f, "allowed: {} reaches the record ", GrantName(grant, p))?;
                 match path {
                     Path::Owner => f.write_str("as its owner"),
                     Path::OwningTeam(t) => write!(f, "as owned by team `{}`", p.team_name(t)),
@@ -313,11 +315,13 @@ impl fmt::Display for Explained<'_> {
                 "denied: no role gives {privilege} on table `{}` at any level",
                 p.table_name(table)
             ),
-            RecordReason::OutsideLevels { table, privilege, highest } => write!(
-                f,
-                "denied: {privilege} on table `{}` is held up to {highest} level, but the record is outside every granted level and not shared",
-                p.table_name(table)
-            ),
+            RecordReason::OutsideLevels { record, table, privilege, highest } => {
+                write!(f, "denied: {privilege} on table `{}` is held up to {highest} level, but record `{}`", p.table_name(table), p.record_name(record))?;
+                if let Some((owner, unit)) = p.record_owner(record) {
+                    write!(f, " (owned by {} in business unit `{}`)", PrincipalName(owner, p), p.business_unit_name(unit))?;
+                }
+                f.write_str(" is outside every granted level and not shared with a context that holds it")
+            }
         }
     }
 }

@@ -1,0 +1,261 @@
+//! Public-API tests of the Dataverse model: build errors, snapshot properties, deep trees.
+
+#![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
+
+use std::error::Error;
+
+use accessgate::dataverse::*;
+use accessgate::{authorize, AccessLevel, Policy, PolicyDocument, Privilege, Request};
+
+fn base() -> DataverseModel {
+    let mut m = DataverseModel::default();
+    m.business_units.push(BusinessUnitDef::root("root"));
+    m.business_units
+        .push(BusinessUnitDef::child("sales", "root"));
+    m.tables.push(TableDef::user_owned("account"));
+    m.tables.push(TableDef::organization_owned("currency"));
+    m.roles
+        .push(RoleDef::new("rep").grant("account", Privilege::READ, AccessLevel::BusinessUnit));
+    m.users.push(UserDef::new("alice", "sales"));
+    m.role_assignments
+        .push(RoleAssignmentDef::user("alice", "rep"));
+    m.records
+        .push(RecordDef::owned_by_user("a1", "account", "alice"));
+    m
+}
+
+fn error_of(change: impl FnOnce(&mut DataverseModel)) -> ModelError {
+    let mut m = base();
+    change(&mut m);
+    match m.build() {
+        Ok(_) => panic!("the model should not build"),
+        Err(e) => e,
+    }
+}
+
+/// The base model builds; each bad input fails with the precise error naming the id.
+#[test]
+fn bad_models_fail_with_precise_errors() {
+    assert!(base().build().is_ok());
+    let cases: Vec<(ModelError, &str)> = vec![
+        (
+            error_of(|m| m.users.push(UserDef::new("alice", "sales"))),
+            "user `alice` is defined twice",
+        ),
+        (error_of(|m| m.users.push(UserDef::new("", "sales"))), "a user has an empty id"),
+        (
+            error_of(|m| m.users.push(UserDef::new("bob", "marketing"))),
+            "user `bob` names business unit `marketing`, which does not exist",
+        ),
+        (
+            error_of(|m| m.business_units.push(BusinessUnitDef::root("second"))),
+            "business units `root` and `second` both have no parent: exactly one root is allowed",
+        ),
+        (
+            error_of(|m| {
+                m.business_units.push(BusinessUnitDef::child("x", "y"));
+                m.business_units.push(BusinessUnitDef::child("y", "x"));
+            }),
+            "business unit `x` is its own ancestor: parents form a cycle",
+        ),
+        (
+            error_of(|m| m.business_units[0].parent = Some("sales".into())),
+            "no business unit is the root: exactly one must have no parent",
+        ),
+        (
+            error_of(|m| m.roles.push(RoleDef::new("bad").grant("currency", Privilege::READ, AccessLevel::User))),
+            "role `bad` gives Read at User level on organization-owned table `currency`, which allows only None or Organization",
+        ),
+        (
+            error_of(|m| m.roles.push(RoleDef::new("bad").grant("currency", Privilege::SHARE, AccessLevel::Organization))),
+            "role `bad` gives Share on table `currency`, where that privilege does not apply",
+        ),
+        (
+            error_of(|m| m.roles.push(RoleDef::new("bad").grant("contact", Privilege::READ, AccessLevel::User))),
+            "role `bad` names table `contact`, which does not exist",
+        ),
+        (
+            error_of(|m| m.role_assignments.push(RoleAssignmentDef::user("alice", "rep").in_business_unit("root"))),
+            "role `rep` is assigned to user `alice` in business unit `root`, but user `alice` is in `sales`; assigning in another unit needs matrix mode",
+        ),
+        (
+            error_of(|m| m.role_assignments.push(RoleAssignmentDef::user("alice", "manager"))),
+            "a role assignment names role `manager`, which does not exist",
+        ),
+        (
+            error_of(|m| {
+                m.teams.push(TeamDef { kind: TeamKind::Access, ..TeamDef::owner("deal", "sales", &[]) });
+                m.role_assignments.push(RoleAssignmentDef::team("deal", "rep"));
+            }),
+            "role `rep` is assigned to access team `deal`; access teams hold no roles",
+        ),
+        (
+            error_of(|m| m.records.push(RecordDef { owner: None, ..RecordDef::owned_by_user("a2", "account", "alice") })),
+            "record `a2` of table `account` has no owner; the table is user- or team-owned",
+        ),
+        (
+            error_of(|m| m.records.push(RecordDef::owned_by_user("usd", "currency", "alice"))),
+            "record `usd` of organization-owned table `currency` names an owner or owning business unit",
+        ),
+        (
+            error_of(|m| {
+                m.records.push(RecordDef { owning_business_unit: Some("root".into()), ..RecordDef::owned_by_user("a2", "account", "alice") })
+            }),
+            "record `a2` names owning business unit `root`, but its owner is in `sales`; a different owning unit needs matrix mode",
+        ),
+        (
+            error_of(|m| m.shares.push(ShareDef { record: "a1".into(), with: ShareTarget::Organization, rights: Privilege::CREATE })),
+            "share of record `a1` grants `Create`; rights must be non-empty and exclude Create",
+        ),
+        (
+            error_of(|m| m.shares.push(ShareDef { record: "a1".into(), with: ShareTarget::User("zed".into()), rights: Privilege::READ })),
+            "the share of record `a1` names user `zed`, which does not exist",
+        ),
+        (
+            error_of(|m| m.tables.push(TableDef { privileges: Some(Privilege::all()), ..TableDef::organization_owned("rate") })),
+            "organization-owned table `rate` lists Assign | Share; Assign and Share do not apply to organization-owned tables",
+        ),
+    ];
+    for (error, message) in cases {
+        assert_eq!(error.to_string(), message);
+    }
+}
+
+/// A model read from JSON rejects unknown fields rather than ignoring a typo.
+#[test]
+fn unknown_fields_are_rejected() {
+    let err = serde_json::from_str::<DataverseModel>(
+        r#"{"users": [{"id": "a", "business_unit": "r", "enabeld": false}]}"#,
+    );
+    assert!(err.is_err());
+}
+
+/// The snapshot can be shared across threads, and answers the same everywhere.
+#[test]
+fn policy_is_send_and_sync() -> Result<(), Box<dyn Error>> {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Policy>();
+    assert_send_sync::<DataversePolicy>();
+    let policy = std::sync::Arc::new(
+        PolicyDocument {
+            dataverse: Some(base()),
+            ..Default::default()
+        }
+        .build()?,
+    );
+    let request = Request::Record {
+        user: "alice".into(),
+        privilege: Privilege::READ,
+        record: "a1".into(),
+    };
+    let expected = authorize(&policy, &request);
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let (policy, request) = (policy.clone(), request.clone());
+            std::thread::spawn(move || authorize(&policy, &request))
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().map_err(|_| "thread panicked")?, expected);
+    }
+    Ok(())
+}
+
+/// A 100,000-deep business-unit chain builds without recursion, and Parent: Child level from the
+/// top reaches the bottom while Business Unit level does not (R2.4, R2.5).
+#[test]
+fn deep_business_unit_chain() -> Result<(), Box<dyn Error>> {
+    let depth = 100_000;
+    let mut m = DataverseModel::default();
+    m.business_units.push(BusinessUnitDef::root("bu0"));
+    for i in 1..depth {
+        m.business_units.push(BusinessUnitDef::child(
+            &format!("bu{i}"),
+            &format!("bu{}", i - 1),
+        ));
+    }
+    m.tables.push(TableDef::user_owned("account"));
+    m.roles
+        .push(RoleDef::new("deep").grant("account", Privilege::READ, AccessLevel::ParentChild));
+    m.roles.push(RoleDef::new("local").grant(
+        "account",
+        Privilege::WRITE,
+        AccessLevel::BusinessUnit,
+    ));
+    m.users.push(UserDef::new("top", "bu0"));
+    m.users
+        .push(UserDef::new("bottom", &format!("bu{}", depth - 1)));
+    m.role_assignments
+        .push(RoleAssignmentDef::user("top", "deep"));
+    m.role_assignments
+        .push(RoleAssignmentDef::user("top", "local"));
+    m.role_assignments
+        .push(RoleAssignmentDef::user("bottom", "deep"));
+    m.records
+        .push(RecordDef::owned_by_user("low", "account", "bottom"));
+    m.records
+        .push(RecordDef::owned_by_user("high", "account", "top"));
+    let policy = m.build()?;
+    let (top, bottom) = (
+        policy.user_id("top").ok_or("top")?,
+        policy.user_id("bottom").ok_or("bottom")?,
+    );
+    let (low, high) = (
+        policy.record_id("low").ok_or("low")?,
+        policy.record_id("high").ok_or("high")?,
+    );
+    assert!(policy
+        .check(top, Privilege::READ, low)
+        .decision()
+        .is_allow());
+    assert_eq!(
+        policy.check(top, Privilege::WRITE, low).code(),
+        "outside_levels"
+    );
+    assert_eq!(
+        policy.check(bottom, Privilege::READ, high).code(),
+        "outside_levels"
+    );
+    let bottom_unit = policy.user_business_unit(bottom).ok_or("unit")?;
+    assert_eq!(policy.business_unit_depth(bottom_unit), depth as u32 - 1);
+    Ok(())
+}
+
+/// Ids from another policy, or out of range, deny as unknown instead of panicking.
+#[test]
+fn foreign_ids_deny() -> Result<(), Box<dyn Error>> {
+    let small = base().build()?;
+    let mut bigger = base();
+    for i in 0..10 {
+        bigger.users.push(UserDef::new(&format!("u{i}"), "sales"));
+        bigger.records.push(RecordDef::owned_by_user(
+            &format!("r{i}"),
+            "account",
+            "alice",
+        ));
+    }
+    let bigger = bigger.build()?;
+    let foreign_user = bigger.user_id("u9").ok_or("u9")?;
+    let foreign_record = bigger.record_id("r9").ok_or("r9")?;
+    let alice = small.user_id("alice").ok_or("alice")?;
+    let a1 = small.record_id("a1").ok_or("a1")?;
+    assert_eq!(
+        small.check(foreign_user, Privilege::READ, a1).code(),
+        "unknown_user"
+    );
+    assert_eq!(
+        small.check(alice, Privilege::READ, foreign_record).code(),
+        "unknown_record"
+    );
+    assert_eq!(
+        small
+            .check(alice, Privilege::READ | Privilege::WRITE, a1)
+            .code(),
+        "not_a_record_privilege"
+    );
+    assert_eq!(
+        small.check(alice, Privilege::empty(), a1).code(),
+        "not_a_record_privilege"
+    );
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! Invariants of Dataverse decisions on random models (dataverse.md R2.2, R9.1, R5.4).
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test code: a failed unwrap is a test failure"
+)]
+
+mod common;
+
+use accessgate::dataverse::*;
+use accessgate::{authorize, AccessLevel, Decision, Policy, Privilege, Request};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// R2.2: raising one role cell to a higher level never removes an allowed decision.
+    #[test]
+    fn levels_nest(seed in common::seed(), pick in any::<(usize, usize, usize)>(), up in 1u8..5) {
+        let before = common::model(&seed);
+        let policy = before.build().unwrap();
+        let mut after = before.clone();
+        let role = &mut after.roles[pick.0 % before.roles.len()];
+        let table = format!("t{}", pick.1 % common::TABLES);
+        let privilege = Privilege::EACH[pick.2 % 8];
+        let org = before.tables.iter().any(|t| t.id == table && t.ownership == TableOwnership::Organization);
+        let current = role.privileges.get(&table).and_then(|m| m.iter().find(|(k, _)| k.contains(privilege)).map(|(_, l)| *l)).unwrap_or(AccessLevel::None);
+        let raised = if org { AccessLevel::Organization } else { AccessLevel::ALL[(current as usize + up as usize).min(4)] };
+        if org && privilege.intersects(Privilege::ASSIGN | Privilege::SHARE) {
+            return Ok(());
+        }
+        // Drop the key holding the privilege, then set the privilege alone at the raised level.
+        if let Some(cells) = role.privileges.get_mut(&table) {
+            let keys: Vec<Privilege> = cells.keys().copied().filter(|k| k.contains(privilege)).collect();
+            for k in keys {
+                let l = cells.shift_remove(&k).unwrap();
+                if k != privilege { cells.insert(k - privilege, l); }
+            }
+        }
+        role.privileges.entry(table).or_default().insert(privilege, raised);
+        let raised_policy = after.build().unwrap();
+        let old = common::all_decisions(&policy, &before);
+        let new = common::all_decisions(&raised_policy, &after);
+        for (a, b) in old.iter().zip(&new) {
+            if a.3.decision() == Decision::Allow {
+                prop_assert_eq!(b.3.decision(), Decision::Allow, "{:?} lost access: {:?} -> {:?}", (&a.0, a.1, &a.2), a.3, b.3);
+            }
+        }
+    }
+
+    /// R9.1: adding a role assignment never removes an allowed decision.
+    #[test]
+    fn adding_a_role_never_removes_access(seed in common::seed(), who in any::<usize>(), role in any::<usize>()) {
+        let before = common::model(&seed);
+        let policy = before.build().unwrap();
+        let mut after = before.clone();
+        let user = &before.users[who % before.users.len()];
+        after.role_assignments.push(RoleAssignmentDef {
+            principal: PrincipalRef::User(user.id.clone()),
+            role: before.roles[role % before.roles.len()].id.clone(),
+            business_unit: None,
+        });
+        let more = after.build().unwrap();
+        for (a, b) in common::all_decisions(&policy, &before).iter().zip(&common::all_decisions(&more, &after)) {
+            if a.3.decision() == Decision::Allow {
+                prop_assert_eq!(b.3.decision(), Decision::Allow, "{:?} lost access", (&a.0, a.1, &a.2));
+            }
+        }
+    }
+
+    /// R5.4: a share never grants a privilege the grantee lacks on the table: every decision
+    /// allowed through a share is, without the share, a deny for lack of reach, not of privilege.
+    #[test]
+    fn shares_never_grant_a_missing_privilege(seed in common::seed()) {
+        let m = common::model(&seed);
+        let policy = m.build().unwrap();
+        let mut unshared = m.clone();
+        unshared.shares.clear();
+        let bare = unshared.build().unwrap();
+        for (a, b) in common::all_decisions(&policy, &m).iter().zip(&common::all_decisions(&bare, &unshared)) {
+            if matches!(a.3, RecordReason::Shared { .. }) {
+                prop_assert!(matches!(b.3, RecordReason::OutsideLevels { .. }), "{:?}: {:?} without shares", (&a.0, a.1, &a.2), b.3);
+            }
+            if a.3.decision() == Decision::Deny {
+                prop_assert_eq!(b.3.decision(), Decision::Deny, "removing shares added access");
+            }
+        }
+    }
+
+    /// Default deny and totality: any model, valid or not, builds or fails with an error, and
+    /// every request, including unknown ids and odd privilege sets, gets an answer.
+    #[test]
+    fn random_models_never_panic(seed in common::seed(), noise in prop::collection::vec((0u8..6, "[a-z0-9]{0,3}"), 0..6), bits in any::<u8>()) {
+        let mut m = common::model(&seed);
+        // Break the model at random: dangling references, duplicates, empty ids.
+        for (what, text) in &noise {
+            match what {
+                0 => m.users.push(UserDef::new(text, "nowhere")),
+                1 => m.business_units.push(BusinessUnitDef::child(text, text)),
+                2 => m.records.push(RecordDef::owned_by_user(text, "t0", text)),
+                3 => m.role_assignments.push(RoleAssignmentDef::user(text, text)),
+                4 => m.teams.push(TeamDef::owner(text, "bu0", &[text.as_str()])),
+                _ => m.shares.push(ShareDef { record: text.clone(), with: ShareTarget::Organization, rights: Privilege::READ }),
+            }
+        }
+        let Ok(dv) = m.build() else { return Ok(()) };
+        let policy = Policy::from(dv);
+        let mut users: Vec<String> = m.users.iter().map(|u| u.id.clone()).collect();
+        users.push("ghost".into());
+        let mut records: Vec<String> = m.records.iter().map(|r| r.id.clone()).collect();
+        records.push("ghost".into());
+        for u in &users {
+            for r in &records {
+                let response = authorize(&policy, &Request::Record { user: u.clone(), privilege: Privilege::from_bits_retain(bits), record: r.clone() });
+                if u == "ghost" || r == "ghost" {
+                    prop_assert_eq!(response.decision(), Decision::Deny);
+                }
+                let _ = response.explain(&policy).to_string();
+            }
+            for t in &m.tables {
+                let response = authorize(&policy, &Request::Create { user: u.clone(), table: t.id.clone(), owner: None, owning_business_unit: None });
+                let _ = response.explain(&policy).to_string();
+            }
+        }
+    }
+}
