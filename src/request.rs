@@ -5,7 +5,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::core::{Decision, Privilege};
-use crate::dataverse::{DataversePolicy, PrincipalId, PrincipalRef, RecordReason};
+use crate::dataverse::{
+    ActionReason, DataversePolicy, PrincipalId, PrincipalRef, RecordReason, ShareTarget,
+};
 use crate::flows::{FlowReason, FlowRequest};
 use crate::folders::{FolderReason, FolderRequest};
 use crate::policy::Policy;
@@ -40,6 +42,51 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         owning_business_unit: Option<String>,
     },
+    /// May `user` set a lookup on `record` pointing at `target` (1:N, R1.4), or clear it?
+    Associate {
+        /// The user id.
+        user: String,
+        /// The record whose lookup changes (needs Append).
+        record: String,
+        /// The record it points at (needs Append To).
+        target: String,
+    },
+    /// May `user` associate or disassociate two records in an N:N relationship (R1.5)?
+    AssociateMany {
+        /// The user id.
+        user: String,
+        /// The two records.
+        records: [String; 2],
+    },
+    /// May `user` assign `record` to `new_owner` (R1.7, R5.10)?
+    Assign {
+        /// The user id.
+        user: String,
+        /// The record id.
+        record: String,
+        /// The new owner.
+        new_owner: PrincipalRef,
+    },
+    /// May `user` share `record` with `with`, granting `rights`, or revoke that share (R1.8, R5.6)?
+    Share {
+        /// The user id.
+        user: String,
+        /// The record id.
+        record: String,
+        /// Who it would be shared with.
+        with: ShareTarget,
+        /// The rights granted (ignored for a revoke).
+        #[serde(default)]
+        rights: Privilege,
+        /// Revoke instead of grant.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        revoke: bool,
+    },
+    /// Does `user` hold the minimum privileges to run a desktop flow (seed 002)?
+    RunDesktopFlow {
+        /// The user id.
+        user: String,
+    },
     /// May a caller run a flow? (flow execution permissions)
     Flow(FlowRequest),
     /// May a dashboard user do an action on a folder, flow or admin area? (folder roles)
@@ -64,6 +111,8 @@ pub enum System {
 pub enum Reason {
     /// A Dataverse record decision.
     Record(RecordReason),
+    /// A Dataverse action made of several checks (associate, assign, share, desktop flow run).
+    Action(Box<ActionReason>),
     /// A flow execution decision.
     Flow(FlowReason),
     /// A folder-role decision.
@@ -98,6 +147,7 @@ impl Response {
     pub fn decision(&self) -> Decision {
         match &self.reason {
             Reason::Record(r) => r.decision(),
+            Reason::Action(r) => r.decision(),
             Reason::Flow(r) => r.decision(),
             Reason::Folder(r) => r.decision(),
             Reason::UnknownId { .. } | Reason::NotConfigured(_) => Decision::Deny,
@@ -113,6 +163,7 @@ impl Response {
     pub fn code(&self) -> &'static str {
         match &self.reason {
             Reason::Record(r) => r.code(),
+            Reason::Action(r) => r.code(),
             Reason::Flow(r) => r.code(),
             Reason::Folder(r) => r.code(),
             Reason::UnknownId { .. } => "unknown_id",
@@ -157,6 +208,7 @@ impl fmt::Display for Explained<'_> {
                 write!(f, "denied: the policy has no {system:?} model")
             }
             (Reason::Record(r), _) => write!(f, "{r:?}"),
+            (Reason::Action(r), _) => write!(f, "{r:?}"),
             (Reason::Flow(r), _) => write!(f, "{r:?}"),
             (Reason::Folder(r), _) => write!(f, "{r:?}"),
         }
@@ -190,38 +242,15 @@ impl fmt::Display for Explained<'_> {
 /// ```
 pub fn authorize(policy: &Policy, request: &Request) -> Response {
     let reason = match request {
-        Request::Record {
-            user,
-            privilege,
-            record,
-        } => match &policy.dataverse {
+        Request::Record { .. }
+        | Request::Create { .. }
+        | Request::Associate { .. }
+        | Request::AssociateMany { .. }
+        | Request::Assign { .. }
+        | Request::Share { .. }
+        | Request::RunDesktopFlow { .. } => match &policy.dataverse {
             None => Reason::NotConfigured(System::Dataverse),
-            Some(p) => match (p.user_id(user), p.record_id(record)) {
-                (None, _) => Reason::UnknownId {
-                    kind: "user",
-                    id: user.clone(),
-                },
-                (_, None) => Reason::UnknownId {
-                    kind: "record",
-                    id: record.clone(),
-                },
-                (Some(u), Some(r)) => Reason::Record(p.check(u, *privilege, r)),
-            },
-        },
-        Request::Create {
-            user,
-            table,
-            owner,
-            owning_business_unit,
-        } => match &policy.dataverse {
-            None => Reason::NotConfigured(System::Dataverse),
-            Some(p) => resolve_create(
-                p,
-                user,
-                table,
-                owner.as_ref(),
-                owning_business_unit.as_deref(),
-            ),
+            Some(p) => dataverse_reason(p, request),
         },
         Request::Flow(request) => match &policy.flows {
             None => Reason::NotConfigured(System::Flows),
@@ -242,36 +271,83 @@ fn unknown(kind: &'static str, id: &str) -> Reason {
     }
 }
 
-fn resolve_create(
-    p: &DataversePolicy,
-    user: &str,
-    table: &str,
-    owner: Option<&PrincipalRef>,
-    owning_business_unit: Option<&str>,
-) -> Reason {
-    let Some(user_id) = p.user_id(user) else {
-        return unknown("user", user);
+/// Resolves the names of a Dataverse request and decides it.
+fn dataverse_reason(p: &DataversePolicy, request: &Request) -> Reason {
+    let user = |name: &str| p.user_id(name).ok_or_else(|| unknown("user", name));
+    let record = |name: &str| p.record_id(name).ok_or_else(|| unknown("record", name));
+    let principal = |r: &PrincipalRef| match r {
+        PrincipalRef::User(u) => p
+            .user_id(u)
+            .map(PrincipalId::User)
+            .ok_or_else(|| unknown("user", u)),
+        PrincipalRef::Team(t) => p
+            .team_id(t)
+            .map(PrincipalId::Team)
+            .ok_or_else(|| unknown("team", t)),
     };
-    let Some(table_id) = p.table_id(table) else {
-        return unknown("table", table);
-    };
-    let owner = match owner {
-        None => PrincipalId::User(user_id),
-        Some(PrincipalRef::User(u)) => match p.user_id(u) {
-            Some(id) => PrincipalId::User(id),
-            None => return unknown("user", u),
-        },
-        Some(PrincipalRef::Team(t)) => match p.team_id(t) {
-            Some(id) => PrincipalId::Team(id),
-            None => return unknown("team", t),
-        },
-    };
-    let unit = match owning_business_unit {
-        None => None,
-        Some(b) => match p.business_unit_id(b) {
-            Some(id) => Some(id),
-            None => return unknown("business unit", b),
-        },
-    };
-    Reason::Record(p.check_create(user_id, table_id, owner, unit))
+    let action = |r: ActionReason| Reason::Action(Box::new(r));
+    let decided: Result<Reason, Reason> = (|| {
+        Ok(match request {
+            Request::Record {
+                user: u,
+                privilege,
+                record: r,
+            } => Reason::Record(p.check(user(u)?, *privilege, record(r)?)),
+            Request::Create {
+                user: u,
+                table,
+                owner,
+                owning_business_unit,
+            } => {
+                let user_id = user(u)?;
+                let table_id = p.table_id(table).ok_or_else(|| unknown("table", table))?;
+                let owner = match owner {
+                    None => PrincipalId::User(user_id),
+                    Some(o) => principal(o)?,
+                };
+                let unit = match owning_business_unit {
+                    None => None,
+                    Some(b) => Some(
+                        p.business_unit_id(b)
+                            .ok_or_else(|| unknown("business unit", b))?,
+                    ),
+                };
+                Reason::Record(p.check_create(user_id, table_id, owner, unit))
+            }
+            Request::Associate {
+                user: u,
+                record: r,
+                target,
+            } => action(p.check_associate(user(u)?, record(r)?, record(target)?)),
+            Request::AssociateMany {
+                user: u,
+                records: [a, b],
+            } => action(p.check_associate_many(user(u)?, record(a)?, record(b)?)),
+            Request::Assign {
+                user: u,
+                record: r,
+                new_owner,
+            } => action(p.check_assign(user(u)?, record(r)?, principal(new_owner)?)),
+            Request::Share {
+                user: u,
+                record: r,
+                with,
+                rights,
+                revoke,
+            } => {
+                match with {
+                    ShareTarget::User(name) => user(name).map(|_| ())?,
+                    ShareTarget::Team(name) => p
+                        .team_id(name)
+                        .map(|_| ())
+                        .ok_or_else(|| unknown("team", name))?,
+                    ShareTarget::Organization => {}
+                }
+                action(p.check_share(user(u)?, record(r)?, *rights, *revoke))
+            }
+            Request::RunDesktopFlow { user: u } => action(p.check_desktop_flow_run(user(u)?)),
+            Request::Flow(_) | Request::Folder(_) => Reason::NotConfigured(System::Dataverse),
+        })
+    })();
+    decided.unwrap_or_else(|unknown| unknown)
 }

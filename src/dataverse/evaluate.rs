@@ -9,6 +9,11 @@ use super::reason::{Path, RecordReason, RoleGrant};
 /// Bit positions of the privileges a decision looks up by constant.
 const CREATE_BIT: usize = Privilege::CREATE.bits().trailing_zeros() as usize;
 const READ_BIT: usize = Privilege::READ.bits().trailing_zeros() as usize;
+const ASSIGN_BIT: usize = Privilege::ASSIGN.bits().trailing_zeros() as usize;
+
+/// The table whose Append To privilege lets a user pick a record's owning unit in matrix mode
+/// (R3.7): Dataverse's `businessunit` table.
+pub const BUSINESS_UNIT_TABLE: &str = "businessunit";
 
 /// The context a grant acts in (R4.5, R4.6): as the user, or as one team.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -78,62 +83,17 @@ impl DataversePolicy {
             };
         }
 
+        let highest = match self.reach(user, bit, rec) {
+            Ok(reason) => return reason,
+            Err(AccessLevel::None) => {
+                return RecordReason::NoPrivilege {
+                    table: table_id,
+                    privilege,
+                }
+            }
+            Err(highest) => highest,
+        };
         let grants = self.user_grants.get(user.0);
-        let mut highest = AccessLevel::None;
-        for g in grants {
-            let Some(level) = self.cell(g.role, rec.table, bit) else {
-                continue;
-            };
-            if level == AccessLevel::None {
-                continue;
-            }
-            highest = highest.max(level);
-            let grant = RoleGrant {
-                role: RoleId(g.role),
-                business_unit: BusinessUnitId(g.anchor),
-                level,
-                via: g.via,
-            };
-            if table.organization_owned {
-                // R2.8: Organization or nothing; build rejects every other level.
-                if level == AccessLevel::Organization {
-                    return RecordReason::RoleLevel {
-                        grant,
-                        path: Path::Organization,
-                    };
-                }
-                continue;
-            }
-            let context = match g.via {
-                Via::Team(t) => Context::Team(t.0),
-                Via::Direct | Via::TeamMemberInheritance(_) => Context::User,
-            };
-            if let Some(path) = self.covers(context, level, g.anchor, user.0, rec) {
-                return RecordReason::RoleLevel { grant, path };
-            }
-            // R4.6: the Basic part of a DirectUser team role acts as if assigned to the member.
-            if let Via::Team(t) = g.via {
-                if self.roles.get(g.role as usize).map(|r| r.inheritance)
-                    == Some(RoleInheritance::DirectUserBasicAndTeam)
-                {
-                    if let Some(path) = self.owned_in_context(Context::User, user.0, rec) {
-                        let grant = RoleGrant {
-                            level: AccessLevel::User,
-                            via: Via::TeamMemberInheritance(t),
-                            ..grant
-                        };
-                        return RecordReason::RoleLevel { grant, path };
-                    }
-                }
-            }
-        }
-        if highest == AccessLevel::None {
-            return RecordReason::NoPrivilege {
-                table: table_id,
-                privilege,
-            };
-        }
-
         for share in self.record_shares.get(record.0) {
             if !share.rights.contains(privilege) {
                 continue;
@@ -156,7 +116,22 @@ impl DataversePolicy {
 
     /// The ownership part every level includes (R2.3, R2.10, R4.5).
     #[inline]
-    fn owned_in_context(&self, context: Context, user: u32, rec: &RecordInfo) -> Option<Path> {
+    ///
+    /// With A5's other reading (matrix mode), ownership counts only for a grant anchored in the
+    /// record's owning unit.
+    fn owned_in_context(
+        &self,
+        context: Context,
+        anchor: u32,
+        user: u32,
+        rec: &RecordInfo,
+    ) -> Option<Path> {
+        if self.options.matrix_mode
+            && self.options.ownership_needs_role_in_owning_unit
+            && anchor != rec.owning_unit
+        {
+            return None;
+        }
         match (context, rec.owner) {
             (Context::User, Owner::User(o)) if o == user => Some(Path::Owner),
             (Context::User, Owner::Team(t)) => {
@@ -190,7 +165,7 @@ impl DataversePolicy {
         user: u32,
         rec: &RecordInfo,
     ) -> Option<Path> {
-        if let Some(path) = self.owned_in_context(context, user, rec) {
+        if let Some(path) = self.owned_in_context(context, anchor, user, rec) {
             return Some(path);
         }
         match level {
@@ -322,79 +297,117 @@ impl DataversePolicy {
             }
         };
 
-        let bit = CREATE_BIT;
         let decided = if let Some((role, via)) = u.system_administrator {
             RecordReason::SystemAdministrator {
                 role: RoleId(role),
                 via,
             }
         } else {
-            let mut highest = AccessLevel::None;
-            let mut found = None;
-            for g in self.user_grants.get(user.0) {
-                let Some(level) = self.cell(g.role, table.0, bit) else {
-                    continue;
-                };
-                if level == AccessLevel::None {
-                    continue;
-                }
-                highest = highest.max(level);
-                let grant = RoleGrant {
-                    role: RoleId(g.role),
-                    business_unit: BusinessUnitId(g.anchor),
-                    level,
-                    via: g.via,
-                };
-                if info.organization_owned {
-                    if level == AccessLevel::Organization {
-                        found = Some(RecordReason::RoleLevel {
-                            grant,
-                            path: Path::Organization,
-                        });
-                        break;
-                    }
-                    continue;
-                }
-                let context = match g.via {
-                    Via::Team(t) => Context::Team(t.0),
-                    Via::Direct | Via::TeamMemberInheritance(_) => Context::User,
-                };
-                if let Some(path) = self.covers(context, level, g.anchor, user.0, &phantom) {
-                    found = Some(RecordReason::RoleLevel { grant, path });
-                    break;
-                }
-                if let Via::Team(t) = g.via {
-                    if self.roles.get(g.role as usize).map(|r| r.inheritance)
-                        == Some(RoleInheritance::DirectUserBasicAndTeam)
-                    {
-                        if let Some(path) = self.owned_in_context(Context::User, user.0, &phantom) {
-                            let grant = RoleGrant {
-                                level: AccessLevel::User,
-                                via: Via::TeamMemberInheritance(t),
-                                ..grant
-                            };
-                            found = Some(RecordReason::RoleLevel { grant, path });
-                            break;
-                        }
-                    }
-                }
-            }
-            match found {
-                Some(reason) => reason,
-                None if highest == AccessLevel::None => {
-                    return RecordReason::NoPrivilege { table, privilege }
-                }
-                None => return RecordReason::CreateOutsideLevels { table, highest },
+            match self.reach(user, CREATE_BIT, &phantom) {
+                Ok(reason) => reason,
+                Err(AccessLevel::None) => return RecordReason::NoPrivilege { table, privilege },
+                Err(highest) => return RecordReason::CreateOutsideLevels { table, highest },
             }
         };
+        let for_someone_else = owner != PrincipalId::User(user);
+        if self.options.create_for_other_requires_assign
+            && for_someone_else
+            && u.system_administrator.is_none()
+        {
+            if let Err(highest) = self.reach(user, ASSIGN_BIT, &phantom) {
+                return RecordReason::CreateForOtherNeedsAssign { table, highest };
+            }
+        }
+        if self.options.matrix_mode
+            && !info.organization_owned
+            && unit != owner_unit
+            && u.system_administrator.is_none()
+        {
+            let append_to = Privilege::APPEND_TO.bits().trailing_zeros() as usize;
+            let allowed = self
+                .names
+                .tables
+                .get(BUSINESS_UNIT_TABLE)
+                .is_some_and(|bu_table| {
+                    self.user_grants.get(user.0).iter().any(|g| {
+                        self.cell(g.role, bu_table, append_to)
+                            .is_some_and(|l| l >= AccessLevel::BusinessUnit)
+                    })
+                });
+            if !allowed {
+                return RecordReason::OwningUnitNeedsAppendTo {
+                    unit: BusinessUnitId(unit),
+                };
+            }
+        }
         if !info.organization_owned && !self.may_own(owner, table.0) {
             return RecordReason::OwnerCannotOwn { owner, table };
         }
         decided
     }
 
+    /// The first grant of a privilege (by bit) whose level reaches the record, existing or
+    /// would-be (R2, R4.5, R4.6, R2.9), or the highest level held when none does. Organization-
+    /// owned records are reached by Organization level only (R2.8).
+    fn reach(
+        &self,
+        user: UserId,
+        bit: usize,
+        phantom: &RecordInfo,
+    ) -> Result<RecordReason, AccessLevel> {
+        let mut highest = AccessLevel::None;
+        for g in self.user_grants.get(user.0) {
+            let Some(level) = self.cell(g.role, phantom.table, bit) else {
+                continue;
+            };
+            if level == AccessLevel::None {
+                continue;
+            }
+            highest = highest.max(level);
+            let grant = RoleGrant {
+                role: RoleId(g.role),
+                business_unit: BusinessUnitId(g.anchor),
+                level,
+                via: g.via,
+            };
+            if phantom.owner == Owner::Organization {
+                if level == AccessLevel::Organization {
+                    return Ok(RecordReason::RoleLevel {
+                        grant,
+                        path: Path::Organization,
+                    });
+                }
+                continue;
+            }
+            let context = match g.via {
+                Via::Team(t) => Context::Team(t.0),
+                Via::Direct | Via::TeamMemberInheritance(_) => Context::User,
+            };
+            if let Some(path) = self.covers(context, level, g.anchor, user.0, phantom) {
+                return Ok(RecordReason::RoleLevel { grant, path });
+            }
+            if let Via::Team(t) = g.via {
+                if self.roles.get(g.role as usize).map(|r| r.inheritance)
+                    == Some(RoleInheritance::DirectUserBasicAndTeam)
+                {
+                    if let Some(path) =
+                        self.owned_in_context(Context::User, g.anchor, user.0, phantom)
+                    {
+                        let grant = RoleGrant {
+                            level: AccessLevel::User,
+                            via: Via::TeamMemberInheritance(t),
+                            ..grant
+                        };
+                        return Ok(RecordReason::RoleLevel { grant, path });
+                    }
+                }
+            }
+        }
+        Err(highest)
+    }
+
     /// R1.7 (S14): whether a principal can own records of a table.
-    fn may_own(&self, owner: PrincipalId, table: u32) -> bool {
+    pub(crate) fn may_own(&self, owner: PrincipalId, table: u32) -> bool {
         let read = READ_BIT;
         match owner {
             PrincipalId::User(o) => {

@@ -13,6 +13,7 @@
 //!   intervals, so "is unit X below unit Y" is two comparisons.
 //! * The record's shares (R5).
 
+mod action;
 mod compile;
 mod error;
 mod evaluate;
@@ -20,7 +21,9 @@ mod model;
 mod policy;
 mod reason;
 
+pub use action::{Action, ActionReason, Check, DESKTOP_FLOW_REQUIREMENTS};
 pub use error::{EntityKind, ModelError};
+pub use evaluate::BUSINESS_UNIT_TABLE;
 pub use model::*;
 pub use policy::{
     Admission, BusinessUnitId, DataversePolicy, PrincipalId, RecordId, RoleId, SharedWith, TableId,

@@ -92,6 +92,19 @@ pub enum RecordReason {
         /// The table.
         table: TableId,
     },
+    /// Deny: A16 (when enabled): creating a record for someone else also needs Assign reaching it.
+    CreateForOtherNeedsAssign {
+        /// The table.
+        table: TableId,
+        /// The highest Assign level held.
+        highest: AccessLevel,
+    },
+    /// Deny: in matrix mode, choosing a record's owning unit other than the owner's needs
+    /// Append To at Business Unit level or above on the `businessunit` table (R3.7).
+    OwningUnitNeedsAppendTo {
+        /// The owning unit asked for.
+        unit: BusinessUnitId,
+    },
     /// Deny: the user holds Create on the table, but no Create level reaches the would-be record's
     /// owner and business unit (R2.9).
     CreateOutsideLevels {
@@ -149,6 +162,8 @@ impl RecordReason {
             | RecordReason::OwningUnitFixed { .. }
             | RecordReason::OwnerCannotOwn { .. }
             | RecordReason::CreateOutsideLevels { .. }
+            | RecordReason::CreateForOtherNeedsAssign { .. }
+            | RecordReason::OwningUnitNeedsAppendTo { .. }
             | RecordReason::NotARecordPrivilege(_)
             | RecordReason::NotAdmitted(_)
             | RecordReason::PrivilegeDoesNotApply { .. }
@@ -171,6 +186,8 @@ impl RecordReason {
             RecordReason::OwningUnitFixed { .. } => "owning_unit_fixed",
             RecordReason::OwnerCannotOwn { .. } => "owner_cannot_own",
             RecordReason::CreateOutsideLevels { .. } => "create_outside_levels",
+            RecordReason::CreateForOtherNeedsAssign { .. } => "create_for_other_needs_assign",
+            RecordReason::OwningUnitNeedsAppendTo { .. } => "owning_unit_needs_append_to",
             RecordReason::NotARecordPrivilege(_) => "not_a_record_privilege",
             RecordReason::NotAdmitted(_) => "not_admitted",
             RecordReason::PrivilegeDoesNotApply { .. } => "privilege_does_not_apply",
@@ -286,6 +303,16 @@ impl fmt::Display for Explained<'_> {
                 "denied: {} cannot own records of table `{}`: it needs Read on the table from a direct role, a member-inheritance team role, or a team-only role at Organization level",
                 PrincipalName(owner, p),
                 p.table_name(table)
+            ),
+            RecordReason::CreateForOtherNeedsAssign { table, highest } => write!(
+                f,
+                "denied: creating a record of `{}` for someone else also needs Assign reaching it (A16); Assign is held up to {highest} level",
+                p.table_name(table)
+            ),
+            RecordReason::OwningUnitNeedsAppendTo { unit } => write!(
+                f,
+                "denied: owning the record in business unit `{}` needs Append To at Business Unit level or above on table `businessunit` (R3.7)",
+                p.business_unit_name(unit)
             ),
             RecordReason::CreateOutsideLevels { table, highest } => write!(
                 f,

@@ -1,0 +1,444 @@
+//! Actions made of several checks: associate, assign, share, and the named privilege sets.
+//!
+//! Each action is decided by running every check it needs and keeping each outcome, so a deny
+//! lists exactly what was missing and an allow lists every path used.
+
+use std::fmt;
+
+use crate::core::{AccessLevel, Decision, Privilege};
+
+use super::model::RoleInheritance;
+use super::policy::*;
+use super::reason::{RecordReason, RoleGrant};
+
+/// What was asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Action {
+    /// Set a lookup on `record` pointing at `target` (1:N association, R1.4), or clear it.
+    Associate,
+    /// Associate or disassociate two records in an N:N relationship (R1.5).
+    AssociateManyToMany,
+    /// Give a record a new owner (R1.7, R5.10).
+    Assign,
+    /// Share a record, or modify a share's rights (R1.8, R5.6).
+    Share,
+    /// Revoke a share (R5.6: needs Share access like ModifyAccess).
+    Revoke,
+    /// Run a desktop flow: the minimum privileges of seed 002.
+    RunDesktopFlow,
+}
+
+/// One check an action ran, with its outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Check {
+    /// A record privilege, decided like a plain record request.
+    Record {
+        /// The privilege.
+        privilege: Privilege,
+        /// The record.
+        record: RecordId,
+        /// The outcome.
+        reason: RecordReason,
+    },
+    /// A14 (when enabled): the owner may share without the Share privilege.
+    OwnerShares {
+        /// The record.
+        record: RecordId,
+    },
+    /// The new owner must be able to own records of the table (R1.7).
+    NewOwner {
+        /// The would-be owner.
+        owner: PrincipalId,
+        /// The table.
+        table: TableId,
+        /// Whether it can.
+        may_own: bool,
+    },
+    /// A privilege the user must hold on a table at a least level, whatever the record.
+    TablePrivilege {
+        /// The table's id as the requirement names it.
+        table: &'static str,
+        /// The privilege.
+        privilege: Privilege,
+        /// The least level required.
+        minimum: AccessLevel,
+        /// The highest level held, in user context (`None` when the table is not in the model).
+        held: Option<AccessLevel>,
+        /// The grant giving the highest level.
+        grant: Option<RoleGrant>,
+    },
+}
+
+impl Check {
+    /// Whether the check passed.
+    pub fn passed(&self) -> bool {
+        match self {
+            Check::Record { reason, .. } => reason.decision().is_allow(),
+            Check::OwnerShares { .. } => true,
+            Check::NewOwner { may_own, .. } => *may_own,
+            Check::TablePrivilege { minimum, held, .. } => held.is_some_and(|h| h >= *minimum),
+        }
+    }
+}
+
+/// Why an action was allowed or denied: every check it ran.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ActionReason {
+    /// The action.
+    pub action: Action,
+    /// Every check, in the order run.
+    pub checks: Vec<Check>,
+}
+
+impl ActionReason {
+    /// Allow when every check passed.
+    pub fn decision(&self) -> Decision {
+        if !self.checks.is_empty() && self.checks.iter().all(Check::passed) {
+            Decision::Allow
+        } else {
+            Decision::Deny
+        }
+    }
+
+    /// `checks_passed`, or the code of the first failing check (`missing_privileges` for a
+    /// named privilege set, `owner_cannot_own` for a new owner).
+    pub fn code(&self) -> &'static str {
+        match self.checks.iter().find(|c| !c.passed()) {
+            None if self.checks.is_empty() => "no_checks",
+            None => "checks_passed",
+            Some(Check::Record { reason, .. }) => reason.code(),
+            Some(Check::NewOwner { .. }) => "owner_cannot_own",
+            Some(Check::TablePrivilege { .. }) => "missing_privileges",
+            Some(Check::OwnerShares { .. }) => "checks_passed",
+        }
+    }
+
+    /// The checks that failed.
+    pub fn missing(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| !c.passed())
+    }
+
+    /// Every check in words, with names from `policy`.
+    pub fn explain<'a>(&'a self, policy: &'a DataversePolicy) -> impl fmt::Display + 'a {
+        Explained {
+            reason: self,
+            policy,
+        }
+    }
+}
+
+struct Explained<'a> {
+    reason: &'a ActionReason,
+    policy: &'a DataversePolicy,
+}
+
+impl fmt::Display for Explained<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = self.policy;
+        let r = self.reason;
+        let verdict = if r.decision().is_allow() {
+            "allowed"
+        } else {
+            "denied"
+        };
+        write!(
+            f,
+            "{verdict}: {:?} ran {} check(s)",
+            r.action,
+            r.checks.len()
+        )?;
+        for c in &r.checks {
+            f.write_str("; ")?;
+            let mark = if c.passed() { "ok" } else { "MISSING" };
+            match *c {
+                Check::Record {
+                    privilege,
+                    record,
+                    reason,
+                } => write!(
+                    f,
+                    "[{mark}] {privilege} on `{}`: {}",
+                    p.record_name(record),
+                    reason.explain(p)
+                )?,
+                Check::OwnerShares { record } => write!(
+                    f,
+                    "[{mark}] owner of `{}` shares it without the Share privilege (A14)",
+                    p.record_name(record)
+                )?,
+                Check::NewOwner {
+                    owner,
+                    table,
+                    may_own,
+                } => {
+                    let who = match owner {
+                        PrincipalId::User(u) => format!("user `{}`", p.user_name(u)),
+                        PrincipalId::Team(t) => format!("team `{}`", p.team_name(t)),
+                    };
+                    let verb = if may_own { "can" } else { "cannot" };
+                    write!(
+                        f,
+                        "[{mark}] new owner {who} {verb} own records of `{}` (R1.7)",
+                        p.table_name(table)
+                    )?
+                }
+                Check::TablePrivilege {
+                    table,
+                    privilege,
+                    minimum,
+                    held,
+                    grant,
+                } => {
+                    write!(
+                        f,
+                        "[{mark}] {privilege} on `{table}` at {minimum} level or above"
+                    )?;
+                    match (held, grant) {
+                        (None, _) => f.write_str(": the table is not in the model")?,
+                        (Some(_), Some(g)) => write!(
+                            f,
+                            ": held at {} through role `{}`",
+                            g.level,
+                            p.role_name(g.role)
+                        )?,
+                        (Some(_), None) => f.write_str(": not held")?,
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The minimum privileges to run a desktop flow (seed 002, "Basic" = User level).
+pub const DESKTOP_FLOW_REQUIREMENTS: [(&str, Privilege); 10] = [
+    ("flowsession", Privilege::APPEND),
+    ("flowsession", Privilege::APPEND_TO),
+    ("flowsession", Privilege::CREATE),
+    ("flowsession", Privilege::WRITE),
+    ("workflowbinary", Privilege::APPEND),
+    ("workflowbinary", Privilege::APPEND_TO),
+    ("workflowbinary", Privilege::CREATE),
+    ("workflowbinary", Privilege::WRITE),
+    ("workflow", Privilege::READ),
+    ("desktopflowbinary", Privilege::READ),
+];
+
+impl DataversePolicy {
+    fn record_check(&self, user: UserId, privilege: Privilege, record: RecordId) -> Check {
+        Check::Record {
+            privilege,
+            record,
+            reason: self.check(user, privilege, record),
+        }
+    }
+
+    /// A 1:N association: Append on `record` (the one whose lookup changes), Append To on
+    /// `target`, and with A8 (default) Write on `record` (R1.4, R1.6).
+    pub fn check_associate(
+        &self,
+        user: UserId,
+        record: RecordId,
+        target: RecordId,
+    ) -> ActionReason {
+        let mut checks = vec![
+            self.record_check(user, Privilege::APPEND, record),
+            self.record_check(user, Privilege::APPEND_TO, target),
+        ];
+        if self.options.strict_dependencies {
+            checks.push(self.record_check(user, Privilege::WRITE, record));
+        }
+        ActionReason {
+            action: Action::Associate,
+            checks,
+        }
+    }
+
+    /// An N:N association or disassociation: Append on both records (R1.5); with A3, Append To
+    /// on both too.
+    pub fn check_associate_many(
+        &self,
+        user: UserId,
+        first: RecordId,
+        second: RecordId,
+    ) -> ActionReason {
+        let mut checks = vec![
+            self.record_check(user, Privilege::APPEND, first),
+            self.record_check(user, Privilege::APPEND, second),
+        ];
+        if self.options.many_to_many_requires_append_to {
+            checks.push(self.record_check(user, Privilege::APPEND_TO, first));
+            checks.push(self.record_check(user, Privilege::APPEND_TO, second));
+        }
+        ActionReason {
+            action: Action::AssociateManyToMany,
+            checks,
+        }
+    }
+
+    /// Assign `record` to `new_owner`: Assign access (with A8, also Write and Read), and the new
+    /// owner must be able to own records of the table (R1.7, R5.10).
+    pub fn check_assign(
+        &self,
+        user: UserId,
+        record: RecordId,
+        new_owner: PrincipalId,
+    ) -> ActionReason {
+        let mut checks = vec![self.record_check(user, Privilege::ASSIGN, record)];
+        if self.options.strict_dependencies {
+            checks.push(self.record_check(user, Privilege::WRITE, record));
+            checks.push(self.record_check(user, Privilege::READ, record));
+        }
+        if let Some(rec) = self.records.get(record.index()) {
+            let table = TableId(rec.table);
+            let may_own = match new_owner {
+                PrincipalId::User(u) => {
+                    u.index() < self.users.len() && self.may_own(new_owner, rec.table)
+                }
+                PrincipalId::Team(t) => {
+                    self.teams
+                        .get(t.index())
+                        .is_some_and(|team| team.kind.holds_roles())
+                        && self.may_own(new_owner, rec.table)
+                }
+            };
+            checks.push(Check::NewOwner {
+                owner: new_owner,
+                table,
+                may_own,
+            });
+        }
+        ActionReason {
+            action: Action::Assign,
+            checks,
+        }
+    }
+
+    /// Share `record` granting `rights`, or revoke a share (`revoke`): Share access and Read
+    /// (R1.8, R5.6); with A4, every granted right too. With A14, the owner needs no Share
+    /// privilege.
+    pub fn check_share(
+        &self,
+        user: UserId,
+        record: RecordId,
+        rights: Privilege,
+        revoke: bool,
+    ) -> ActionReason {
+        let mut checks = Vec::with_capacity(4);
+        let share = self.check(user, Privilege::SHARE, record);
+        let owner_override = self.options.owner_shares_without_privilege
+            && !share.decision().is_allow()
+            && self.is_owner(user, record);
+        if owner_override {
+            checks.push(Check::OwnerShares { record });
+        } else {
+            checks.push(Check::Record {
+                privilege: Privilege::SHARE,
+                record,
+                reason: share,
+            });
+        }
+        checks.push(self.record_check(user, Privilege::READ, record));
+        if self.options.sharer_must_hold_rights && !revoke {
+            for right in rights.iter() {
+                if right != Privilege::SHARE && right != Privilege::READ {
+                    checks.push(self.record_check(user, right, record));
+                }
+            }
+        }
+        ActionReason {
+            action: if revoke {
+                Action::Revoke
+            } else {
+                Action::Share
+            },
+            checks,
+        }
+    }
+
+    /// The minimum privileges to run a desktop flow (seed 002): each at User level or above,
+    /// held directly or through a member-inheritance team role. Lists every missing privilege.
+    pub fn check_desktop_flow_run(&self, user: UserId) -> ActionReason {
+        let checks = DESKTOP_FLOW_REQUIREMENTS
+            .iter()
+            .map(|&(table, privilege)| {
+                let (held, grant) = match self.names.tables.get(table) {
+                    None => (None, None),
+                    Some(t) => {
+                        let best = self.best_user_context_grant(user, t, privilege);
+                        (Some(best.map_or(AccessLevel::None, |g| g.level)), best)
+                    }
+                };
+                Check::TablePrivilege {
+                    table,
+                    privilege,
+                    minimum: AccessLevel::User,
+                    held,
+                    grant,
+                }
+            })
+            .collect();
+        ActionReason {
+            action: Action::RunDesktopFlow,
+            checks,
+        }
+    }
+
+    /// The highest-level grant of a privilege on a table that acts for the user personally:
+    /// direct roles, and member-inheritance team roles at User level (R4.6). A System
+    /// Administrator holds everything at Organization level.
+    fn best_user_context_grant(
+        &self,
+        user: UserId,
+        table: u32,
+        privilege: Privilege,
+    ) -> Option<RoleGrant> {
+        let u = self.users.get(user.index())?;
+        let bit = privilege.index()?;
+        if let Some((role, via)) = u.system_administrator {
+            let anchor = BusinessUnitId(u.business_unit);
+            return Some(RoleGrant {
+                role: RoleId(role),
+                business_unit: anchor,
+                level: AccessLevel::Organization,
+                via,
+            });
+        }
+        let mut best: Option<RoleGrant> = None;
+        for g in self.user_grants.get(user.0) {
+            let Some(level) = self.cell(g.role, table, bit) else {
+                continue;
+            };
+            let inheritance = self.roles.get(g.role as usize).map(|r| r.inheritance);
+            let (level, via) = match (g.via, inheritance) {
+                (Via::Direct | Via::TeamMemberInheritance(_), _) => (level, g.via),
+                (Via::Team(t), Some(RoleInheritance::DirectUserBasicAndTeam))
+                    if level > AccessLevel::None =>
+                {
+                    (AccessLevel::User, Via::TeamMemberInheritance(t))
+                }
+                (Via::Team(_), _) => continue,
+            };
+            if level > best.map_or(AccessLevel::None, |b| b.level) {
+                best = Some(RoleGrant {
+                    role: RoleId(g.role),
+                    business_unit: BusinessUnitId(g.anchor),
+                    level,
+                    via,
+                });
+            }
+        }
+        best
+    }
+
+    /// Whether the user owns the record, directly or through a team they are a member of.
+    fn is_owner(&self, user: UserId, record: RecordId) -> bool {
+        match self.records.get(record.index()).map(|r| r.owner) {
+            Some(Owner::User(o)) => o == user.0,
+            Some(Owner::Team(t)) => self.is_member(user.0, t),
+            Some(Owner::Organization) | None => false,
+        }
+    }
+}
