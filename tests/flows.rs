@@ -29,8 +29,10 @@ fn code(model: &FlowModel, request: &FlowRequest) -> &'static str {
 /// Custom roles `Sales` and `Finance`; `alice` (Sales), `bob` (Sales, Finance), `carol` (none);
 /// the classic keys; flow `f` with every cell inherited.
 fn base() -> FlowModel {
-    let mut m = FlowModel::default();
-    m.roles = vec!["Sales".into(), "Finance".into()];
+    let mut m = FlowModel {
+        roles: vec!["Sales".into(), "Finance".into()],
+        ..FlowModel::default()
+    };
     m.users.push(UserDef::new("alice").with_roles(&["Sales"]));
     m.users
         .push(UserDef::new("bob").with_roles(&["Sales", "Finance"]));
