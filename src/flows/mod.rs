@@ -52,16 +52,16 @@
 //!
 //! # Resolution order
 //!
-//! For one link (one start of one flow), with `[D]` documented and `[I]` our interpretation:
+//! For one link (one start of one flow), with \[D\] documented and \[I\] our interpretation:
 //!
 //! | step | rule | source |
 //! |---|---|---|
-//! | 0 | The flow must be LIVE, whoever calls: otherwise `not_live`. Checked before permissions. | FR-R2, FR-R3 [D]; FR-R28 [I] |
-//! | 1 | **User level**: an explicit cell for the user decides (`user_grant` / `user_deny`); a user grant beats every role deny. | FR-R18, FR-R19 [D]; FR-R21, FR-R22 [I] |
-//! | 2 | **Custom-role level**: if any of the caller's custom roles is denied → `custom_role_deny`; else if any is granted → `custom_role_grant`. | FR-R18 [D], FR-R20 [D] (deny wins within a level), FR-R22 [I] |
-//! | 3 | **System-role level**: the same over the caller's system roles (`system_role_deny` / `system_role_grant`). | FR-R18, FR-R20 [D]; FR-R22 [I] |
-//! | 4 | **App-wide roles** (optional, [`FlowModel::app_wide_roles`]): steps 2 and 3 over the app-wide cells; flow-specific cells come first. | FR-R15, FR-R18 levels 8–9 [D]; FR-R17 [I] |
-//! | 5 | Otherwise the cell is inherited: `inherited_grant`. A grant to one principal does not make the flow an allow-list. | FR-R16 [D]; FR-R17, FR-R23 [I] |
+//! | 0 | The flow must be LIVE, whoever calls: otherwise `not_live`. Checked before permissions. | FR-R2, FR-R3 \[D\]; FR-R28 \[I\] |
+//! | 1 | **User level**: an explicit cell for the user decides (`user_grant` / `user_deny`); a user grant beats every role deny. | FR-R18, FR-R19 \[D\]; FR-R21, FR-R22 \[I\] |
+//! | 2 | **Custom-role level**: if any of the caller's custom roles is denied → `custom_role_deny`; else if any is granted → `custom_role_grant`. | FR-R18 \[D\], FR-R20 \[D\] (deny wins within a level), FR-R22 \[I\] |
+//! | 3 | **System-role level**: the same over the caller's system roles (`system_role_deny` / `system_role_grant`). | FR-R18, FR-R20 \[D\]; FR-R22 \[I\] |
+//! | 4 | **App-wide roles** (optional, [`FlowModel::app_wide_roles`]): steps 2 and 3 over the app-wide cells; flow-specific cells come first. | FR-R15, FR-R18 levels 8–9 \[D\]; FR-R17 \[I\] |
+//! | 5 | Otherwise the cell is inherited: `inherited_grant`. A grant to one principal does not make the flow an allow-list. | FR-R16 \[D\]; FR-R17, FR-R23 \[I\] |
 //!
 //! An explicit cell, grant or deny, stops the walk; an inherited cell passes to the next step
 //! (FR-R21). Option [`RoleLevels::Combined`] merges steps 2 and 3 (and the two app-wide
@@ -74,19 +74,19 @@
 //! having called the next by a Call Flow step, the last calling `flow`. The request is checked
 //! in this order:
 //!
-//! 1. more than [`FlowOptions::max_call_depth`] hops → `call_depth_exceeded` (FR-R27 [I]);
+//! 1. more than [`FlowOptions::max_call_depth`] hops → `call_depth_exceeded` (FR-R27 \[I\]);
 //! 2. a flow, the user or the key is not in the model → `unknown_flow`, `unknown_user`,
 //!    `unknown_key`; a user or key on a scheduled or triggered start → `unexpected_caller`;
-//! 3. a flow that appears twice → `call_cycle`, naming it and where it first runs (FR-R27 [I];
+//! 3. a flow that appears twice → `call_cycle`, naming it and where it first runs (FR-R27 \[I\];
 //!    [`Cycles::DepthLimited`] checks recursion like any other call instead). The chain is a
 //!    list, so evaluation never loops;
 //! 4. each link, outermost first, by the steps above. Every hop is checked on its own; a
 //!    permission on the caller never vouches for the callee, and the first failing link denies
-//!    only that call (FR-R24 [D]; FR-R26 [I]). [`ChainCheck::LastLink`] checks only the last
-//!    link, taking the running flows as already admitted (FR-R29 [I]).
+//!    only that call (FR-R24 \[D\]; FR-R26 \[I\]). [`ChainCheck::LastLink`] checks only the last
+//!    link, taking the running flows as already admitted (FR-R29 \[I\]).
 //!
 //! The principal of a Call Flow hop is the principal of the outermost start: the API caller,
-//! or server context for a scheduled or triggered start (FR-R25 [I],
+//! or server context for a scheduled or triggered start (FR-R25 \[I\],
 //! [`CallIdentity::PropagateCaller`]). [`CallIdentity::ServerContext`] checks every hop as
 //! server context instead.
 //!

@@ -54,7 +54,7 @@ pub struct FlowModel {
 }
 
 /// The model's choices where the reference leaves a meaning open; each default is the
-/// reference's [I] default.
+/// reference's \[I\] default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FlowOptions {
