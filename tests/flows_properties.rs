@@ -506,29 +506,45 @@ proptest! {
     /// itself with the right prefix, and the decision follows the reason.
     #[test]
     fn random_models_never_panic(
-        flows in prop::collection::vec(("[a-c]{0,2}", prop::collection::vec(("[a-c]{0,2}", permission()), 0..3), prop::collection::vec(("(R[0-2])|NonAuthenticatedUser|NotAuthenticatedUser|JSUser|x", permission()), 0..3), any::<bool>()), 0..4),
-        users in prop::collection::vec(("[a-c]{0,2}", prop::collection::vec("R[0-3]|AuthenticatedUser", 0..3)), 0..4),
-        roles in prop::collection::vec("R[0-3]|GuestUser|", 0..4),
-        keys in prop::collection::vec(("[a-c]{0,2}", prop::collection::vec("R[0-3]|JSUser|ServerCodeUser", 0..3)), 0..3),
-        options in options(),
-        requests in prop::collection::vec(("[a-c]{0,2}", prop::option::of("[a-c]{0,2}"), prop::option::of("[a-c]{0,2}"), prop::collection::vec("[a-c]{0,2}", 0..6)), 0..8),
+        m in model(),
+        corruption in prop::option::weighted(0.25, (0..7usize, any::<prop::sample::Index>())),
+        requests in prop::collection::vec(
+            (
+                "f[0-5]|",
+                prop::option::of("u[0-4]|"),
+                prop::option::of("k[0-3]|"),
+                prop_oneof![Just(Start::Api), Just(Start::Schedule), Just(Start::Trigger)],
+                prop::collection::vec("f[0-5]", 0..7),
+            ),
+            1..12,
+        ),
     ) {
-        let m = FlowModel {
-            options,
-            roles,
-            users: users.into_iter().map(|(id, roles)| UserDef { id, roles, login: Login::Password }).collect(),
-            keys: keys.into_iter().map(|(id, roles)| KeyDef { id, roles }).collect(),
-            flows: flows.into_iter().map(|(id, u, r, live)| FlowDef { id, live, users: Permissions(u), roles: Permissions(r) }).collect(),
-            app_wide_roles: Permissions::new(),
-        };
-        if let Ok(p) = m.build() {
-            for (flow, user, key, chain) in requests {
-                let r = FlowRequest { flow, user, key, start: Start::Api, call_chain: chain };
+        let mut m = m;
+        if let Some((kind, at)) = corruption {
+            let f = at.index(FLOWS);
+            match kind {
+                0 => m.flows[f].id = String::new(),
+                1 => m.flows[f].id = format!("f{}", (f + 1) % FLOWS),
+                2 => m.flows[f].users.push("nobody", Permission::Grant),
+                3 => m.flows[f].roles.push("NoSuchRole", Permission::Deny),
+                4 => m.users[at.index(USERS)].roles.push("AuthenticatedUser".into()),
+                5 => m.roles.push("NonAuthenticatedUser".into()),
+                _ => {
+                    m.flows[f].roles.push("NotAuthenticatedUser", Permission::Grant);
+                    m.flows[f].roles.push("NonAuthenticatedUser", Permission::Deny);
+                }
+            }
+        }
+        let built = m.build();
+        prop_assert_eq!(built.is_ok(), corruption.is_none(), "{:?}", built.as_ref().err());
+        if let Ok(p) = built {
+            for (flow, user, key, start, chain) in requests {
+                let r = FlowRequest { flow, user, key, start, call_chain: chain };
                 let reason = p.check(&r);
                 let text = reason.explain(&p).to_string();
                 let prefix = if reason.decision() == Decision::Allow { "allowed: " } else { "denied: " };
                 prop_assert!(text.starts_with(prefix), "{}", text);
-                prop_assert!(!reason.code().is_empty());
+                prop_assert_eq!(reason.decision() == Decision::Allow, reference(&m, &r), "{:?}: {:?}", r, reason);
             }
         }
     }
