@@ -200,6 +200,8 @@ impl FlowPolicy {
             ChainCheck::EveryLink => 0,
             ChainCheck::LastLink => depth,
         };
+        // INVARIANT: `path` holds `depth + 1` flows and `from <= depth`, so the loop runs at
+        // least once and overwrites this placeholder.
         let mut last = FlowReason::UnknownFlow {
             position: pos(depth),
             requested: true,
