@@ -53,6 +53,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod batch;
 mod core;
 pub mod dataverse;
 pub mod flows;
@@ -61,6 +62,7 @@ mod policy;
 mod request;
 pub mod scenario;
 
+pub use crate::batch::authorize_many;
 pub use crate::core::{AccessLevel, Decision, Privilege, UnknownPrivilege};
 pub use crate::policy::{BuildError, Policy, PolicyDocument};
 pub use crate::request::{authorize, Reason, Request, Response, System};

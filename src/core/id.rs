@@ -49,6 +49,16 @@ impl Interner {
         self.names.len()
     }
 
+    /// An estimate of the bytes held on the heap: each slot's boxed name, hash and index-table
+    /// entry, plus the names' text.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let per_slot = std::mem::size_of::<Box<str>>()
+            + std::mem::size_of::<u64>()
+            + std::mem::size_of::<usize>()
+            + 1;
+        self.names.capacity() * per_slot + self.names.iter().map(|n| n.len()).sum::<usize>()
+    }
+
     /// The name at `index`; `"?"` for an index this interner never handed out.
     pub(crate) fn name(&self, index: u32) -> &str {
         self.names.get_index(index as usize).map_or("?", |s| s)

@@ -143,6 +143,27 @@ impl Tree {
     pub(crate) fn depth(&self, node: u32) -> u32 {
         self.depth.get(node as usize).copied().unwrap_or(0)
     }
+
+    /// The pre-order interval `pre..end` of `node`'s subtree (the node itself is `pre`);
+    /// `None` for an out-of-range node.
+    #[inline]
+    pub(crate) fn interval(&self, node: u32) -> Option<(u32, u32)> {
+        match (self.pre.get(node as usize), self.end.get(node as usize)) {
+            (Some(&p), Some(&e)) => Some((p, e)),
+            _ => None,
+        }
+    }
+
+    /// Number of nodes.
+    pub(crate) fn len(&self) -> usize {
+        self.pre.len()
+    }
+
+    /// Bytes held on the heap by the tree's arrays.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        (self.parent.capacity() + self.pre.capacity() + self.end.capacity() + self.depth.capacity())
+            * std::mem::size_of::<u32>()
+    }
 }
 
 #[cfg(test)]

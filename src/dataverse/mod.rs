@@ -14,14 +14,19 @@
 //! * The record's shares (R5).
 
 mod action;
+mod batch;
 mod compile;
 mod error;
 mod evaluate;
 mod model;
 mod policy;
 mod reason;
+mod stats;
 
 pub use action::{Action, ActionReason, Check, DESKTOP_FLOW_REQUIREMENTS};
+pub use batch::{
+    AccessFilter, RecordRequest, RecordRow, Scope, SqlValue, SqlWhere, RECORDS_SCHEMA,
+};
 pub use error::{EntityKind, ModelError};
 pub use evaluate::BUSINESS_UNIT_TABLE;
 pub use model::*;
@@ -30,3 +35,4 @@ pub use policy::{
     TeamId, UserId, Via,
 };
 pub use reason::{Path, RecordReason, RoleGrant};
+pub use stats::MemoryUsage;

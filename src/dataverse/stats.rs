@@ -1,0 +1,83 @@
+//! How much memory a compiled snapshot holds, by part.
+
+use std::mem::size_of;
+
+use super::policy::*;
+
+/// Bytes held on the heap by a [`DataversePolicy`], by part.
+///
+/// Computed from the capacities of the compiled arrays; the name tables (id strings and their
+/// hash index) are an estimate. Hierarchy-security indexes are not counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct MemoryUsage {
+    /// The role cells: one byte per role, table and privilege.
+    pub role_cells: usize,
+    /// Per-user arrays: unit, admission, grants (direct and through teams), team lists.
+    pub users: usize,
+    /// Teams, their members and their role assignments.
+    pub teams: usize,
+    /// Records and their shares.
+    pub records: usize,
+    /// The business-unit tree, tables and roles.
+    pub structure: usize,
+    /// The id strings of every entity and their hash index (estimate).
+    pub names: usize,
+}
+
+impl MemoryUsage {
+    /// The sum of every part.
+    pub fn total(&self) -> usize {
+        self.role_cells + self.users + self.teams + self.records + self.structure + self.names
+    }
+}
+
+fn vec_bytes<T>(v: &Vec<T>) -> usize {
+    v.capacity() * size_of::<T>()
+}
+
+fn csr_bytes<T>(c: &Csr<T>) -> usize {
+    vec_bytes(&c.offsets) + vec_bytes(&c.items)
+}
+
+impl DataversePolicy {
+    /// The heap bytes of the snapshot, by part.
+    ///
+    /// ```
+    /// use accessgate::dataverse::*;
+    /// let mut model = DataverseModel::default();
+    /// model.business_units.push(BusinessUnitDef::root("contoso"));
+    /// model.users.push(UserDef::new("alice", "contoso"));
+    /// let policy = model.build()?;
+    /// let usage = policy.memory_usage();
+    /// assert!(usage.users > 0);
+    /// assert_eq!(usage.total(), policy.memory_bytes());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn memory_usage(&self) -> MemoryUsage {
+        let n = &self.names;
+        MemoryUsage {
+            role_cells: vec_bytes(&self.cells),
+            users: vec_bytes(&self.users)
+                + csr_bytes(&self.user_teams)
+                + csr_bytes(&self.user_grants)
+                + vec_bytes(&self.user_enabled),
+            teams: vec_bytes(&self.teams)
+                + csr_bytes(&self.team_members)
+                + csr_bytes(&self.team_roles),
+            records: vec_bytes(&self.records) + csr_bytes(&self.record_shares),
+            structure: self.tree.heap_bytes() + vec_bytes(&self.tables) + vec_bytes(&self.roles),
+            names: n.business_units.heap_bytes()
+                + n.tables.heap_bytes()
+                + n.roles.heap_bytes()
+                + n.users.heap_bytes()
+                + n.teams.heap_bytes()
+                + n.records.heap_bytes(),
+        }
+    }
+
+    /// The heap bytes of the snapshot: [`memory_usage`](Self::memory_usage)'s total.
+    pub fn memory_bytes(&self) -> usize {
+        self.memory_usage().total()
+    }
+}
