@@ -34,7 +34,7 @@
 //!
 //! # Decisions on the open questions
 //!
-//! Each is an option of [`FolderOptions`] with the reference's [I] reading as default.
+//! Each is an option of [`FolderOptions`] with the reference's \[I\] reading as default.
 //!
 //! | rule | default | option |
 //! |---|---|---|

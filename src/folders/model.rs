@@ -42,7 +42,7 @@ pub struct FolderModel {
 }
 
 /// The documented choices for the open questions of `folders.md`; the defaults are the
-/// reference's [I] rules.
+/// reference's \[I\] rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FolderOptions {

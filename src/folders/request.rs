@@ -41,7 +41,7 @@ pub enum FolderAction {
     /// Delete a folder with its flows and sub-folders (System admin, FO-R6, FO-R25). Names the
     /// folder.
     DeleteFolder,
-    /// Create a folder, below `folder` or at the top level (FO-R6 [I], option
+    /// Create a folder, below `folder` or at the top level (FO-R6 \[I\], option
     /// [`CreateFolder`](super::CreateFolder)).
     CreateFolder,
     // User table.
