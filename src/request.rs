@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::{Decision, Privilege};
 use crate::dataverse::{
-    ActionReason, DataversePolicy, PrincipalId, PrincipalRef, RecordReason, ShareTarget,
+    ActionReason, ColumnAccess, ColumnReason, DataversePolicy, PrincipalId, PrincipalRef,
+    RecordReason, ShareTarget,
 };
 use crate::flows::{FlowReason, FlowRequest};
 use crate::folders::{FolderReason, FolderRequest};
@@ -82,6 +83,26 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         revoke: bool,
     },
+    /// May `user` read or update `column` of `record` (R7)? The record decision comes first.
+    Column {
+        /// The user id.
+        user: String,
+        /// The record id.
+        record: String,
+        /// The column's logical name.
+        column: String,
+        /// `read` or `update`.
+        access: ColumnAccess,
+    },
+    /// May `user` set `column` when creating a record of `table` they would own (R7.6)?
+    CreateColumn {
+        /// The user id.
+        user: String,
+        /// The table id.
+        table: String,
+        /// The column's logical name.
+        column: String,
+    },
     /// Does `user` hold the minimum privileges to run a desktop flow (seed 002)?
     RunDesktopFlow {
         /// The user id.
@@ -113,6 +134,8 @@ pub enum Reason {
     Record(RecordReason),
     /// A Dataverse action made of several checks (associate, assign, share, desktop flow run).
     Action(Box<ActionReason>),
+    /// A Dataverse column decision.
+    Column(ColumnReason),
     /// A flow execution decision.
     Flow(FlowReason),
     /// A folder-role decision.
@@ -148,6 +171,7 @@ impl Response {
         match &self.reason {
             Reason::Record(r) => r.decision(),
             Reason::Action(r) => r.decision(),
+            Reason::Column(r) => r.decision(),
             Reason::Flow(r) => r.decision(),
             Reason::Folder(r) => r.decision(),
             Reason::UnknownId { .. } | Reason::NotConfigured(_) => Decision::Deny,
@@ -164,6 +188,7 @@ impl Response {
         match &self.reason {
             Reason::Record(r) => r.code(),
             Reason::Action(r) => r.code(),
+            Reason::Column(r) => r.code(),
             Reason::Flow(r) => r.code(),
             Reason::Folder(r) => r.code(),
             Reason::UnknownId { .. } => "unknown_id",
@@ -209,6 +234,7 @@ impl fmt::Display for Explained<'_> {
             }
             (Reason::Record(r), _) => write!(f, "{r:?}"),
             (Reason::Action(r), _) => write!(f, "{r:?}"),
+            (Reason::Column(r), _) => write!(f, "{r:?}"),
             (Reason::Flow(r), _) => write!(f, "{r:?}"),
             (Reason::Folder(r), _) => write!(f, "{r:?}"),
         }
@@ -248,6 +274,8 @@ pub fn authorize(policy: &Policy, request: &Request) -> Response {
         | Request::AssociateMany { .. }
         | Request::Assign { .. }
         | Request::Share { .. }
+        | Request::Column { .. }
+        | Request::CreateColumn { .. }
         | Request::RunDesktopFlow { .. } => match &policy.dataverse {
             None => Reason::NotConfigured(System::Dataverse),
             Some(p) => dataverse_reason(p, request),
@@ -346,6 +374,36 @@ fn dataverse_reason(p: &DataversePolicy, request: &Request) -> Reason {
                 action(p.check_share(user(u)?, record(r)?, *rights, *revoke))
             }
             Request::RunDesktopFlow { user: u } => action(p.check_desktop_flow_run(user(u)?)),
+            Request::Column {
+                user: u,
+                record: r,
+                column,
+                access,
+            } => {
+                let (user_id, record_id) = (user(u)?, record(r)?);
+                let table = p
+                    .record_table(record_id)
+                    .ok_or_else(|| unknown("record", r))?;
+                Reason::Column(p.check_column(
+                    user_id,
+                    record_id,
+                    p.column_id(table, column),
+                    *access,
+                ))
+            }
+            Request::CreateColumn {
+                user: u,
+                table,
+                column,
+            } => {
+                let user_id = user(u)?;
+                let table_id = p.table_id(table).ok_or_else(|| unknown("table", table))?;
+                Reason::Column(p.check_create_column(
+                    user_id,
+                    table_id,
+                    p.column_id(table_id, column),
+                ))
+            }
             Request::Flow(_) | Request::Folder(_) => Reason::NotConfigured(System::Dataverse),
         })
     })();

@@ -70,6 +70,7 @@ proptest! {
 
     /// R5.4: a share never grants a privilege the grantee lacks on the table: every decision
     /// allowed through a share is, without the share, a deny for lack of reach, not of privilege.
+    /// And removing every share never adds access.
     #[test]
     fn shares_never_grant_a_missing_privilege(seed in common::seed()) {
         let m = common::model(&seed);
@@ -79,7 +80,12 @@ proptest! {
         let bare = unshared.build().unwrap();
         for (a, b) in common::all_decisions(&policy, &m).iter().zip(&common::all_decisions(&bare, &unshared)) {
             if matches!(a.3, RecordReason::Shared { .. }) {
-                prop_assert!(matches!(b.3, RecordReason::OutsideLevels { .. }), "{:?}: {:?} without shares", (&a.0, a.1, &a.2), b.3);
+                // Without shares the privilege is still held: only the reach is missing (or a
+                // manager reaches it through a report, R6).
+                prop_assert!(
+                    matches!(b.3, RecordReason::OutsideLevels { .. } | RecordReason::Hierarchy { .. }),
+                    "{:?}: {:?} without shares", (&a.0, a.1, &a.2), b.3
+                );
             }
             if a.3.decision() == Decision::Deny {
                 prop_assert_eq!(b.3.decision(), Decision::Deny, "removing shares added access");
@@ -120,6 +126,59 @@ proptest! {
             for t in &m.tables {
                 let response = authorize(&policy, &Request::Create { user: u.clone(), table: t.id.clone(), owner: None, owning_business_unit: None });
                 let _ = response.explain(&policy).to_string();
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// R7.4: column security never widens record access: every allowed column read or update
+    /// has the record's Read or Write allowed, with the same record reason.
+    #[test]
+    fn column_security_never_widens_record_access(seed in common::seed()) {
+        let m = common::model(&seed);
+        let policy = m.build().unwrap();
+        for u in &m.users {
+            let uid = policy.user_id(&u.id).unwrap();
+            for r in &m.records {
+                let rid = policy.record_id(&r.id).unwrap();
+                let table = policy.record_table(rid).unwrap();
+                for column in ["c0", "c1", "c2", "not_secured"] {
+                    for (access, privilege) in [(ColumnAccess::Read, Privilege::READ), (ColumnAccess::Update, Privilege::WRITE)] {
+                        let col = policy.check_column(uid, rid, policy.column_id(table, column), access);
+                        let rec = policy.check(uid, privilege, rid);
+                        if col.decision().is_allow() {
+                            prop_assert!(rec.decision().is_allow(), "{:?} allowed without the record: {:?}", (&u.id, &r.id, column), rec);
+                        }
+                        if !rec.decision().is_allow() {
+                            prop_assert_eq!(col, ColumnReason::RecordDenied(rec));
+                        }
+                        if column == "not_secured" && rec.decision().is_allow() {
+                            prop_assert_eq!(col, ColumnReason::NotSecured(rec));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// R6.9: hierarchy security never grants Create, Delete, Assign or Share, and only ever
+    /// adds access: with the hierarchy turned off, every non-hierarchy decision is unchanged.
+    #[test]
+    fn hierarchy_only_adds_read_write_append(seed in common::seed()) {
+        let m = common::model(&seed);
+        let policy = m.build().unwrap();
+        let mut off = m.clone();
+        off.options.hierarchy.model = HierarchyModel::Off;
+        let flat = off.build().unwrap();
+        for (a, b) in common::all_decisions(&policy, &m).iter().zip(&common::all_decisions(&flat, &off)) {
+            if let RecordReason::Hierarchy { .. } = a.3 {
+                prop_assert!((Privilege::READ | Privilege::WRITE | Privilege::APPEND | Privilege::APPEND_TO).contains(a.1));
+                prop_assert_eq!(b.3.decision(), Decision::Deny);
+            } else {
+                prop_assert_eq!(a.3, b.3);
             }
         }
     }

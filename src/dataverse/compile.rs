@@ -4,7 +4,10 @@ use crate::core::id::Interner;
 use crate::core::tree::{Tree, TreeShapeError};
 use crate::core::{AccessLevel, Privilege};
 
+use super::cascade;
+use super::columns;
 use super::error::{EntityKind, ModelError};
+use super::hierarchy;
 use super::model::*;
 use super::policy::*;
 
@@ -29,7 +32,7 @@ struct Compiler<'a> {
     model: &'a DataverseModel,
 }
 
-fn intern<'a>(
+pub(crate) fn intern<'a>(
     kind: EntityKind,
     ids: impl ExactSizeIterator<Item = &'a str>,
 ) -> Result<Interner, ModelError> {
@@ -55,7 +58,7 @@ fn intern<'a>(
     Ok(names)
 }
 
-fn lookup(
+pub(crate) fn lookup(
     names: &Interner,
     kind: EntityKind,
     id: &str,
@@ -146,6 +149,7 @@ impl Compiler<'_> {
             tables.push(TableInfo {
                 organization_owned,
                 applicable,
+                hierarchy_security: t.hierarchy_security,
             });
         }
 
@@ -475,10 +479,18 @@ impl Compiler<'_> {
                 ShareEntry {
                     with,
                     rights: s.rights,
+                    inherited_from: NO_RECORD,
                 },
             ));
         }
+        let children = cascade::children(m, &names.tables, &names.records, &records)?;
+        let active: Vec<bool> = m.records.iter().map(|r| r.active).collect();
+        let share_pairs =
+            cascade::cascade_shares(share_pairs, &children, &records, &active, &tables);
         let record_shares = Csr::from_rows(records.len(), share_pairs);
+        let hierarchy = hierarchy::compile(m, &names.users)?;
+        let columns =
+            columns::compile(m, &names.users, &names.teams, &names.records, &team_members)?;
 
         Ok(DataversePolicy {
             options,
@@ -496,6 +508,8 @@ impl Compiler<'_> {
             user_enabled: m.users.iter().map(|u| u.enabled).collect(),
             records,
             record_shares,
+            hierarchy,
+            columns,
         })
     }
 }

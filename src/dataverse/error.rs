@@ -20,6 +20,14 @@ pub enum EntityKind {
     Team,
     /// A record.
     Record,
+    /// A relationship.
+    Relationship,
+    /// A position.
+    Position,
+    /// A column security profile.
+    ColumnProfile,
+    /// A secured column of a table.
+    Column,
 }
 
 impl fmt::Display for EntityKind {
@@ -31,6 +39,10 @@ impl fmt::Display for EntityKind {
             EntityKind::User => "user",
             EntityKind::Team => "team",
             EntityKind::Record => "record",
+            EntityKind::Relationship => "relationship",
+            EntityKind::Position => "position",
+            EntityKind::ColumnProfile => "column security profile",
+            EntityKind::Column => "secured column",
         })
     }
 }
@@ -202,4 +214,41 @@ pub enum ModelError {
         /// The offending privileges.
         privileges: Privilege,
     },
+    /// A record names a parent through a relationship whose tables do not match.
+    #[error("record `{record}` of table `{table}` names parent `{parent}` through relationship `{relationship}`, which links {links}")]
+    RelationshipTableMismatch {
+        /// The child record id.
+        record: String,
+        /// The child record's table.
+        table: String,
+        /// The parent record id.
+        parent: String,
+        /// The relationship id.
+        relationship: String,
+        /// The tables the relationship links, parent to child.
+        links: String,
+    },
+    /// Users' managers, or positions' parents, form a cycle.
+    #[error("{kind} `{id}` is above itself: the hierarchy forms a cycle")]
+    HierarchyCycle {
+        /// User (manager hierarchy) or position.
+        kind: EntityKind,
+        /// One id on the cycle.
+        id: String,
+    },
+    /// A column permission or column share names a column that is not secured on the table.
+    #[error(
+        "{referrer} names column `{column}` of table `{table}`, which is not a secured column"
+    )]
+    ColumnNotSecured {
+        /// Who names it.
+        referrer: String,
+        /// The table id.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// Hierarchy security options that cannot hold together.
+    #[error("hierarchy security: {0}")]
+    BadHierarchyOptions(&'static str),
 }

@@ -83,16 +83,17 @@ impl DataversePolicy {
             };
         }
 
-        let highest = match self.reach(user, bit, rec) {
+        let best = match self.reach(user, bit, rec) {
             Ok(reason) => return reason,
-            Err(AccessLevel::None) => {
+            Err(None) => {
                 return RecordReason::NoPrivilege {
                     table: table_id,
                     privilege,
                 }
             }
-            Err(highest) => highest,
+            Err(Some(best)) => best,
         };
+        let highest = best.level;
         let grants = self.user_grants.get(user.0);
         for share in self.record_shares.get(record.0) {
             if !share.rights.contains(privilege) {
@@ -102,9 +103,14 @@ impl DataversePolicy {
                 return RecordReason::Shared {
                     with: share.with,
                     rights: share.rights,
+                    inherited_from: (share.inherited_from != NO_RECORD)
+                        .then_some(RecordId(share.inherited_from)),
                     grant,
                 };
             }
+        }
+        if let Some(reason) = self.hierarchy_reach(user, privilege, record, rec, Some(best)) {
+            return reason;
         }
         RecordReason::OutsideLevels {
             record,
@@ -305,8 +311,13 @@ impl DataversePolicy {
         } else {
             match self.reach(user, CREATE_BIT, &phantom) {
                 Ok(reason) => reason,
-                Err(AccessLevel::None) => return RecordReason::NoPrivilege { table, privilege },
-                Err(highest) => return RecordReason::CreateOutsideLevels { table, highest },
+                Err(None) => return RecordReason::NoPrivilege { table, privilege },
+                Err(Some(best)) => {
+                    return RecordReason::CreateOutsideLevels {
+                        table,
+                        highest: best.level,
+                    }
+                }
             }
         };
         let for_someone_else = owner != PrincipalId::User(user);
@@ -314,7 +325,8 @@ impl DataversePolicy {
             && for_someone_else
             && u.system_administrator.is_none()
         {
-            if let Err(highest) = self.reach(user, ASSIGN_BIT, &phantom) {
+            if let Err(best) = self.reach(user, ASSIGN_BIT, &phantom) {
+                let highest = best.map_or(AccessLevel::None, |b| b.level);
                 return RecordReason::CreateForOtherNeedsAssign { table, highest };
             }
         }
@@ -354,8 +366,8 @@ impl DataversePolicy {
         user: UserId,
         bit: usize,
         phantom: &RecordInfo,
-    ) -> Result<RecordReason, AccessLevel> {
-        let mut highest = AccessLevel::None;
+    ) -> Result<RecordReason, Option<RoleGrant>> {
+        let mut best: Option<RoleGrant> = None;
         for g in self.user_grants.get(user.0) {
             let Some(level) = self.cell(g.role, phantom.table, bit) else {
                 continue;
@@ -363,13 +375,15 @@ impl DataversePolicy {
             if level == AccessLevel::None {
                 continue;
             }
-            highest = highest.max(level);
             let grant = RoleGrant {
                 role: RoleId(g.role),
                 business_unit: BusinessUnitId(g.anchor),
                 level,
                 via: g.via,
             };
+            if best.is_none_or(|b| level > b.level) {
+                best = Some(grant);
+            }
             if phantom.owner == Owner::Organization {
                 if level == AccessLevel::Organization {
                     return Ok(RecordReason::RoleLevel {
@@ -403,7 +417,7 @@ impl DataversePolicy {
                 }
             }
         }
-        Err(highest)
+        Err(best)
     }
 
     /// R1.7 (S14): whether a principal can own records of a table.

@@ -15,9 +15,12 @@
 
 mod action;
 mod batch;
+mod cascade;
+mod columns;
 mod compile;
 mod error;
 mod evaluate;
+mod hierarchy;
 mod model;
 mod policy;
 mod reason;
@@ -27,8 +30,10 @@ pub use action::{Action, ActionReason, Check, DESKTOP_FLOW_REQUIREMENTS};
 pub use batch::{
     AccessFilter, RecordRequest, RecordRow, Scope, SqlValue, SqlWhere, RECORDS_SCHEMA,
 };
+pub use columns::{ColumnAccess, ColumnId, ColumnProfileId, ColumnReason};
 pub use error::{EntityKind, ModelError};
 pub use evaluate::BUSINESS_UNIT_TABLE;
+pub use hierarchy::HierarchyPath;
 pub use model::*;
 pub use policy::{
     Admission, BusinessUnitId, DataversePolicy, PrincipalId, RecordId, RoleId, SharedWith, TableId,

@@ -43,8 +43,122 @@ pub struct DataverseModel {
     pub role_assignments: Vec<RoleAssignmentDef>,
     /// Records with their owner and owning business unit.
     pub records: Vec<RecordDef>,
-    /// Record shares (PrincipalObjectAccess entries, R5.1).
+    /// Record shares (PrincipalObjectAccess entries, R5.1). Shares cascade to child records
+    /// along `relationships` when the model is built (R5.8).
     pub shares: Vec<ShareDef>,
+    /// Parental (1:N) relationships along which shares cascade (R5.8).
+    pub relationships: Vec<RelationshipDef>,
+    /// Positions for the position hierarchy (R6.8).
+    pub positions: Vec<PositionDef>,
+    /// Column security profiles (R7.2).
+    pub column_security_profiles: Vec<ColumnProfileDef>,
+    /// Column shares of one column of one record (PrincipalObjectAttributeAccess, R7.7).
+    pub field_shares: Vec<FieldShareDef>,
+}
+
+/// How a share of a parent record reaches its children (R5.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Cascade {
+    /// Every child record ("Cascade All"). Default for a parental relationship.
+    #[default]
+    All,
+    /// Active child records only.
+    Active,
+    /// Child records owned by the same user as the shared record.
+    UserOwned,
+    /// No cascade.
+    None,
+}
+
+/// A 1:N relationship: records of `child_table` point at a parent record of `parent_table`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelationshipDef {
+    /// Unique id (the relationship's schema name).
+    pub id: String,
+    /// The referenced (parent, "one") table.
+    pub parent_table: String,
+    /// The referencing (child, "many") table.
+    pub child_table: String,
+    /// How shares cascade from a parent to its children.
+    #[serde(default)]
+    pub cascade_share: Cascade,
+}
+
+/// A child record's link to its parent through a relationship.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParentLink {
+    /// The relationship id.
+    pub relationship: String,
+    /// The parent record id.
+    pub record: String,
+}
+
+/// One position of the position hierarchy (R6.8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PositionDef {
+    /// Unique id.
+    pub id: String,
+    /// The position above it; absent at the top.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+}
+
+/// A column security profile (R7.2): members and their permissions per secured column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnProfileDef {
+    /// Unique id (the profile name).
+    pub id: String,
+    /// Users and teams the profile is assigned to.
+    #[serde(default)]
+    pub members: Vec<PrincipalRef>,
+    /// Permissions per secured column.
+    #[serde(default)]
+    pub permissions: Vec<ColumnPermissionDef>,
+}
+
+/// What a profile allows on one secured column (FieldPermission, R7.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnPermissionDef {
+    /// The table id.
+    pub table: String,
+    /// The column (logical name); must be secured on the table.
+    pub column: String,
+    /// CanRead.
+    #[serde(default)]
+    pub read: bool,
+    /// CanReadUnmasked; absent means the same as `read` (no masking rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_unmasked: Option<bool>,
+    /// CanCreate.
+    #[serde(default)]
+    pub create: bool,
+    /// CanUpdate.
+    #[serde(default)]
+    pub update: bool,
+}
+
+/// A share of one secured column of one record (R7.7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldShareDef {
+    /// The record id.
+    pub record: String,
+    /// The column; must be secured on the record's table.
+    pub column: String,
+    /// The user or team.
+    pub with: PrincipalRef,
+    /// ReadAccess.
+    #[serde(default)]
+    pub read: bool,
+    /// UpdateAccess.
+    #[serde(default)]
+    pub update: bool,
 }
 
 /// Environment settings and the documented choices for open questions of the reference.
@@ -249,6 +363,12 @@ pub struct TableDef {
     /// a level for a privilege that does not apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privileges: Option<Privilege>,
+    /// Hierarchy security applies to the table (A10, R6.2). Default `true`.
+    #[serde(default = "yes")]
+    pub hierarchy_security: bool,
+    /// Columns secured by column-level security (R7.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secured_columns: Vec<String>,
 }
 
 impl TableDef {
@@ -258,6 +378,8 @@ impl TableDef {
             id: id.into(),
             ownership: TableOwnership::UserOrTeam,
             privileges: None,
+            hierarchy_security: true,
+            secured_columns: Vec::new(),
         }
     }
     /// An organization-owned table.
@@ -266,6 +388,8 @@ impl TableDef {
             id: id.into(),
             ownership: TableOwnership::Organization,
             privileges: None,
+            hierarchy_security: true,
+            secured_columns: Vec::new(),
         }
     }
 }
@@ -347,6 +471,12 @@ pub struct UserDef {
     /// Holds the Power Platform Administrator role: exempt from the group check (R8.4).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub power_platform_admin: bool,
+    /// The user's manager, for the manager hierarchy (R6.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    /// The user's position, for the position hierarchy (R6.8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
 }
 
 fn yes() -> bool {
@@ -364,6 +494,8 @@ impl UserDef {
             in_security_group: true,
             application_user: false,
             power_platform_admin: false,
+            manager: None,
+            position: None,
         }
     }
 }
@@ -492,6 +624,12 @@ pub struct RecordDef {
     /// matrix mode (R2.7, R3.7).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owning_business_unit: Option<String>,
+    /// Status: active (for "Cascade Active" shares, R5.8). Default `true`.
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Parent records through relationships (R5.8).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parents: Vec<ParentLink>,
 }
 
 impl RecordDef {
@@ -502,6 +640,8 @@ impl RecordDef {
             table: table.into(),
             owner: Some(PrincipalRef::User(owner.into())),
             owning_business_unit: None,
+            active: true,
+            parents: Vec::new(),
         }
     }
 }

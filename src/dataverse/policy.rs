@@ -115,6 +115,7 @@ impl Cell {
 pub(crate) struct TableInfo {
     pub(crate) organization_owned: bool,
     pub(crate) applicable: Privilege,
+    pub(crate) hierarchy_security: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -211,7 +212,12 @@ pub enum SharedWith {
 pub(crate) struct ShareEntry {
     pub(crate) with: SharedWith,
     pub(crate) rights: Privilege,
+    /// The record whose share cascaded here, or `NO_RECORD` for a direct share (R5.8).
+    pub(crate) inherited_from: u32,
 }
+
+/// Marks a direct share.
+pub(crate) const NO_RECORD: u32 = u32::MAX;
 
 /// A compiled Dataverse environment: immutable, `Send + Sync`, laid out for evaluation.
 ///
@@ -238,6 +244,8 @@ pub struct DataversePolicy {
     pub(crate) user_enabled: Vec<bool>,
     pub(crate) records: Vec<RecordInfo>,
     pub(crate) record_shares: Csr<ShareEntry>,
+    pub(crate) hierarchy: super::hierarchy::HierarchyIndex,
+    pub(crate) columns: super::columns::ColumnIndex,
 }
 
 macro_rules! lookups {
@@ -310,6 +318,11 @@ impl DataversePolicy {
     /// The members of a team, in id order; empty for an unknown id.
     pub fn team_members(&self, team: TeamId) -> impl Iterator<Item = UserId> + '_ {
         self.team_members.get(team.0).iter().map(|&u| UserId(u))
+    }
+
+    /// The table of a record.
+    pub fn record_table(&self, record: RecordId) -> Option<TableId> {
+        self.records.get(record.index()).map(|r| TableId(r.table))
     }
 
     /// The owner and owning business unit of a record; `None` for an organization-owned record

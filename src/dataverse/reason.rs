@@ -4,6 +4,8 @@ use std::fmt;
 
 use crate::core::{AccessLevel, Decision, Privilege};
 
+use super::hierarchy::HierarchyPath;
+
 use super::policy::{
     Admission, BusinessUnitId, DataversePolicy, PrincipalId, RecordId, RoleId, SharedWith, TableId,
     TeamId, UserId, Via,
@@ -64,7 +66,21 @@ pub enum RecordReason {
         with: SharedWith,
         /// The rights of the share.
         rights: Privilege,
+        /// The parent record whose share cascaded to this one (R5.8), `None` for a direct share.
+        inherited_from: Option<RecordId>,
         /// The role grant that activated it.
+        grant: RoleGrant,
+    },
+    /// Allow: hierarchy security: a report of the user owns the record, or it is shared with
+    /// the report, and the user holds the privilege at the minimum level (R6).
+    Hierarchy {
+        /// The report whose record it is.
+        report: UserId,
+        /// How many levels below the user the report sits (1 = direct report).
+        level: u8,
+        /// How the record is the report's.
+        path: HierarchyPath,
+        /// The user's own grant of the privilege (R6.7).
         grant: RoleGrant,
     },
     /// Deny: the user id is not in the policy.
@@ -153,7 +169,8 @@ impl RecordReason {
         match self {
             RecordReason::SystemAdministrator { .. }
             | RecordReason::RoleLevel { .. }
-            | RecordReason::Shared { .. } => Decision::Allow,
+            | RecordReason::Shared { .. }
+            | RecordReason::Hierarchy { .. } => Decision::Allow,
             RecordReason::UnknownUser(_)
             | RecordReason::UnknownRecord(_)
             | RecordReason::UnknownTable(_)
@@ -178,6 +195,7 @@ impl RecordReason {
             RecordReason::SystemAdministrator { .. } => "system_administrator",
             RecordReason::RoleLevel { .. } => "role_level",
             RecordReason::Shared { .. } => "shared",
+            RecordReason::Hierarchy { .. } => "hierarchy",
             RecordReason::UnknownUser(_) => "unknown_user",
             RecordReason::UnknownRecord(_) => "unknown_record",
             RecordReason::UnknownTable(_) => "unknown_table",
@@ -278,14 +296,30 @@ impl fmt::Display for Explained<'_> {
                     Path::Organization => f.write_str("at organization level"),
                 }
             }
-            RecordReason::Shared { with, rights, grant } => {
+            RecordReason::Shared { with, rights, inherited_from, grant } => {
                 f.write_str("allowed: record shared with ")?;
                 match with {
                     SharedWith::User(u) => write!(f, "user `{}`", p.user_name(u))?,
                     SharedWith::Team(t) => write!(f, "team `{}`", p.team_name(t))?,
                     SharedWith::Organization => f.write_str("the organization")?,
                 }
-                write!(f, " with rights {rights}, activated by {}", GrantName(grant, p))
+                write!(f, " with rights {rights}")?;
+                if let Some(parent) = inherited_from {
+                    write!(f, " (cascaded from parent record `{}`)", p.record_name(parent))?;
+                }
+                write!(f, ", activated by {}", GrantName(grant, p))
+            }
+            RecordReason::Hierarchy { report, level, path, grant } => {
+                write!(f, "allowed: hierarchy security: `{}` is {level} level(s) below, and ", p.user_name(report))?;
+                match path {
+                    HierarchyPath::OwnedByReport => f.write_str("owns the record")?,
+                    HierarchyPath::OwnedByReportTeam(t) => write!(f, "is a member of owning team `{}`", p.team_name(t))?,
+                    HierarchyPath::SharedWithReport => f.write_str("the record is shared with them")?,
+                    HierarchyPath::SharedWithReportTeam(t) => {
+                        write!(f, "the record is shared with their team `{}`", p.team_name(t))?
+                    }
+                }
+                write!(f, "; the manager holds {}", GrantName(grant, p))
             }
             RecordReason::UnknownUser(u) => write!(f, "denied: unknown user id {}", u.index()),
             RecordReason::UnknownRecord(r) => write!(f, "denied: unknown record id {}", r.index()),

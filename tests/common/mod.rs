@@ -28,7 +28,17 @@ pub struct Seed {
     pub records: Vec<(usize, bool, usize, usize)>,
     pub shares: Vec<(usize, u8, usize, u8)>,
     pub options: (bool, bool, bool, bool),
+    /// Hierarchy model (0 off, 1 manager, 2 position), depth, write levels, and per-user manager
+    /// picks (a user may be managed only by a lower-numbered user, so no cycles).
+    pub hierarchy: (u8, u8, u8, Vec<usize>),
+    /// Per record, a parent pick among lower-numbered records (parent links, cascading shares).
+    pub record_parents: Vec<Option<usize>>,
+    /// Column profile permissions: (profile, column, bits) and members (profile, user-or-team pick).
+    pub columns: ColumnSeed,
 }
+
+/// Column profile permissions (profile, column, bits) and members (profile, to a team, pick).
+pub type ColumnSeed = (Vec<(u8, u8, u8)>, Vec<(u8, bool, usize)>);
 
 pub const TABLES: usize = 3;
 
@@ -39,39 +49,57 @@ fn level(code: u8) -> Option<AccessLevel> {
 pub fn seed() -> impl Strategy<Value = Seed> {
     (1usize..7, 1usize..5, 1usize..7, 0usize..4).prop_flat_map(|(units, roles, users, teams)| {
         (
-            any::<bool>(),
-            (0..units).map(|i| 0..i.max(1)).collect::<Vec<_>>(),
-            prop::collection::vec(prop::bool::weighted(0.25), TABLES),
-            prop::collection::vec(0u8..6, roles * TABLES * 8),
-            prop::collection::vec(any::<bool>(), roles),
-            prop::option::weighted(0.1, 0..roles),
-            prop::collection::vec((0..units, prop::bool::weighted(0.9)), users),
-            prop::collection::vec((0..units, 0u8..4, any::<u32>()), teams),
-            prop::collection::vec(
-                (any::<bool>(), 0..users.max(teams), 0..roles, 0..units),
-                0..10,
+            (
+                any::<bool>(),
+                (0..units).map(|i| 0..i.max(1)).collect::<Vec<_>>(),
+                prop::collection::vec(prop::bool::weighted(0.25), TABLES),
+                prop::collection::vec(0u8..6, roles * TABLES * 8),
+                prop::collection::vec(any::<bool>(), roles),
+                prop::option::weighted(0.1, 0..roles),
+                prop::collection::vec((0..units, prop::bool::weighted(0.9)), users),
+                prop::collection::vec((0..units, 0u8..4, any::<u32>()), teams),
+                prop::collection::vec(
+                    (any::<bool>(), 0..users.max(teams), 0..roles, 0..units),
+                    0..10,
+                ),
+                prop::collection::vec(
+                    (0..TABLES, any::<bool>(), 0..users.max(teams), 0..units),
+                    1..8,
+                ),
+                prop::collection::vec((0usize..8, 0u8..3, 0..users.max(teams), 1u8..=255), 0..5),
+                (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
             ),
-            prop::collection::vec(
-                (0..TABLES, any::<bool>(), 0..users.max(teams), 0..units),
-                1..8,
+            (
+                0u8..3,
+                1u8..4,
+                1u8..3,
+                prop::collection::vec(any::<usize>(), users),
             ),
-            prop::collection::vec((0usize..8, 0u8..3, 0..users.max(teams), 1u8..=255), 0..5),
-            (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+            prop::collection::vec(prop::option::weighted(0.5, any::<usize>()), 8),
+            (
+                prop::collection::vec((0u8..2, 0u8..3, 0u8..16), 0..4),
+                prop::collection::vec((0u8..2, any::<bool>(), any::<usize>()), 0..4),
+            ),
         )
             .prop_map(
                 |(
-                    matrix,
-                    parents,
-                    org_owned,
-                    cells,
-                    inheritance,
-                    sysadmin_role,
-                    users,
-                    teams,
-                    assignments,
-                    records,
-                    shares,
-                    options,
+                    (
+                        matrix,
+                        parents,
+                        org_owned,
+                        cells,
+                        inheritance,
+                        sysadmin_role,
+                        users,
+                        teams,
+                        assignments,
+                        records,
+                        shares,
+                        options,
+                    ),
+                    hierarchy,
+                    record_parents,
+                    columns,
                 )| Seed {
                     matrix,
                     parents,
@@ -85,6 +113,9 @@ pub fn seed() -> impl Strategy<Value = Seed> {
                     records,
                     shares,
                     options,
+                    hierarchy,
+                    record_parents,
+                    columns,
                 },
             )
     })
@@ -199,7 +230,88 @@ pub fn model(s: &Seed) -> DataverseModel {
             owner: (!org).then_some(owner),
             owning_business_unit: (!org)
                 .then(|| format!("bu{}", if s.matrix { bu } else { own_unit })),
+            active: who % 4 != 0,
+            parents: Vec::new(),
         });
+    }
+    // Parent links: record i may point at a lower-numbered record through the relationship
+    // between their tables; every ordered pair of tables has one, cascading differently.
+    let cascades = [
+        Cascade::All,
+        Cascade::Active,
+        Cascade::UserOwned,
+        Cascade::None,
+    ];
+    for a in 0..TABLES {
+        for b in 0..TABLES {
+            m.relationships.push(RelationshipDef {
+                id: format!("rel{a}{b}"),
+                parent_table: format!("t{a}"),
+                child_table: format!("t{b}"),
+                cascade_share: cascades[(a + b) % 4],
+            });
+        }
+    }
+    for (i, pick) in s.record_parents.iter().enumerate().take(s.records.len()) {
+        if let (Some(pick), true) = (pick, i > 0) {
+            let parent = pick % i;
+            m.records[i].parents.push(ParentLink {
+                relationship: format!("rel{}{}", s.records[parent].0, s.records[i].0),
+                record: format!("rec{parent}"),
+            });
+        }
+    }
+    // Hierarchy: user i managed by a lower-numbered user; positions mirror it.
+    let (model, depth, write_levels, picks) = &s.hierarchy;
+    m.options.hierarchy.model = [
+        HierarchyModel::Off,
+        HierarchyModel::Manager,
+        HierarchyModel::Position,
+    ][*model as usize];
+    m.options.hierarchy.depth = *depth;
+    m.options.hierarchy.write_levels = *write_levels;
+    for (i, pick) in picks.iter().enumerate().take(users) {
+        m.positions.push(PositionDef {
+            id: format!("p{i}"),
+            parent: (i > 0).then(|| format!("p{}", pick % i)),
+        });
+        m.users[i].position = Some(format!("p{i}"));
+        if i > 0 && pick % 3 != 0 {
+            m.users[i].manager = Some(format!("u{}", pick % i));
+        }
+    }
+    // Column security: two secured columns on every table, two profiles.
+    for t in &mut m.tables {
+        t.secured_columns = vec!["c0".into(), "c1".into(), "c2".into()];
+    }
+    let (permissions, members) = &s.columns;
+    for p in 0..2u8 {
+        let mut profile = ColumnProfileDef {
+            id: format!("fp{p}"),
+            members: Vec::new(),
+            permissions: Vec::new(),
+        };
+        for &(pp, column, bits) in permissions.iter().filter(|x| x.0 == p) {
+            let _ = pp;
+            for t in 0..TABLES {
+                profile.permissions.push(ColumnPermissionDef {
+                    table: format!("t{t}"),
+                    column: format!("c{column}"),
+                    read: bits & 1 != 0,
+                    read_unmasked: Some(bits & 2 != 0),
+                    create: bits & 4 != 0,
+                    update: bits & 8 != 0,
+                });
+            }
+        }
+        for &(_, to_team, who) in members.iter().filter(|x| x.0 == p) {
+            profile.members.push(if to_team && !s.teams.is_empty() {
+                PrincipalRef::Team(format!("g{}", who % s.teams.len()))
+            } else {
+                PrincipalRef::User(format!("u{}", who % users))
+            });
+        }
+        m.column_security_profiles.push(profile);
     }
     for &(rec, target, who, rights) in &s.shares {
         let rec = rec % s.records.len();

@@ -1,0 +1,446 @@
+//! Column-level security (R7): secured columns, column security profiles and column shares.
+//!
+//! Column security only ever narrows: a column decision first needs the record decision (Read to
+//! read a column, Write to update it, Create to create it), and a column permission never grants
+//! the record (R7.4).
+
+use std::fmt;
+
+use crate::core::id::Interner;
+use crate::core::{Decision, Privilege};
+
+use super::compile::{intern, lookup};
+use super::error::{EntityKind, ModelError};
+use super::model::{DataverseModel, PrincipalRef, TeamKind};
+use super::policy::*;
+use super::reason::RecordReason;
+
+crate::core::id::dense_id!(
+    /// A secured column of a compiled [`DataversePolicy`].
+    ColumnId
+);
+crate::core::id::dense_id!(
+    /// A column security profile of a compiled [`DataversePolicy`].
+    ColumnProfileId
+);
+
+/// What is done with a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnAccess {
+    /// Read the value (needs record Read).
+    Read,
+    /// Change the value (needs record Write).
+    Update,
+    /// Set the value on a new record (needs Create).
+    Create,
+}
+
+impl ColumnAccess {
+    fn bit(self) -> u8 {
+        match self {
+            ColumnAccess::Read => READ,
+            ColumnAccess::Update => UPDATE,
+            ColumnAccess::Create => CREATE,
+        }
+    }
+}
+
+const READ: u8 = 1;
+const UNMASKED: u8 = 2;
+const CREATE: u8 = 4;
+const UPDATE: u8 = 8;
+
+/// One profile permission as it reaches a user.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ColumnGrant {
+    column: u32,
+    bits: u8,
+    profile: u32,
+    via: Option<u32>,
+}
+
+/// One column share.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FieldShare {
+    column: u32,
+    with: PrincipalId,
+    bits: u8,
+}
+
+/// The compiled column security.
+#[derive(Debug, Clone)]
+pub(crate) struct ColumnIndex {
+    /// Keys `table \u{1f} column`.
+    columns: Interner,
+    profiles: Interner,
+    /// Each user's profile permissions, sorted by column.
+    user_grants: Csr<ColumnGrant>,
+    /// Each record's column shares.
+    record_shares: Csr<FieldShare>,
+}
+
+fn key(table: &str, column: &str) -> String {
+    format!("{table}\u{1f}{column}")
+}
+
+pub(crate) fn compile(
+    m: &DataverseModel,
+    users: &Interner,
+    teams: &Interner,
+    records: &Interner,
+    team_members: &Csr<u32>,
+) -> Result<ColumnIndex, ModelError> {
+    let mut columns = Interner::default();
+    for t in &m.tables {
+        for c in &t.secured_columns {
+            if c.is_empty() {
+                return Err(ModelError::EmptyId {
+                    kind: EntityKind::Column,
+                });
+            }
+            if columns.insert(&key(&t.id, c)).is_none() {
+                return Err(ModelError::DuplicateId {
+                    kind: EntityKind::Column,
+                    id: format!("{}.{c}", t.id),
+                });
+            }
+        }
+    }
+    let column = |table: &str, col: &str, referrer: String| {
+        columns
+            .get(&key(table, col))
+            .ok_or(ModelError::ColumnNotSecured {
+                referrer,
+                table: table.to_owned(),
+                column: col.to_owned(),
+            })
+    };
+    let profiles = intern(
+        EntityKind::ColumnProfile,
+        m.column_security_profiles.iter().map(|p| p.id.as_str()),
+    )?;
+    let mut pairs: Vec<(u32, ColumnGrant)> = Vec::new();
+    for (pi, p) in m.column_security_profiles.iter().enumerate() {
+        let referrer = || format!("column security profile `{}`", p.id);
+        let mut perms = Vec::with_capacity(p.permissions.len());
+        for perm in &p.permissions {
+            let c = column(&perm.table, &perm.column, referrer())?;
+            let mut bits = 0;
+            if perm.read {
+                bits |= READ;
+            }
+            if perm.read_unmasked.unwrap_or(perm.read) {
+                bits |= UNMASKED;
+            }
+            if perm.create {
+                bits |= CREATE;
+            }
+            if perm.update {
+                bits |= UPDATE;
+            }
+            perms.push((c, bits));
+        }
+        for member in &p.members {
+            match member {
+                PrincipalRef::User(u) => {
+                    let u = lookup(users, EntityKind::User, u, referrer)?;
+                    for &(column, bits) in &perms {
+                        pairs.push((
+                            u,
+                            ColumnGrant {
+                                column,
+                                bits,
+                                profile: pi as u32,
+                                via: None,
+                            },
+                        ));
+                    }
+                }
+                PrincipalRef::Team(t) => {
+                    let t_idx = lookup(teams, EntityKind::Team, t, referrer)?;
+                    let access = m
+                        .teams
+                        .get(t_idx as usize)
+                        .is_some_and(|t| t.kind == TeamKind::Access);
+                    if access && !m.options.column_profiles_through_access_teams {
+                        continue;
+                    }
+                    for &u in team_members.get(t_idx) {
+                        for &(column, bits) in &perms {
+                            pairs.push((
+                                u,
+                                ColumnGrant {
+                                    column,
+                                    bits,
+                                    profile: pi as u32,
+                                    via: Some(t_idx),
+                                },
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    pairs.sort_by_key(|(u, g)| (*u, g.column));
+    let user_grants = Csr::from_rows(m.users.len(), pairs);
+
+    let mut shares: Vec<(u32, FieldShare)> = Vec::new();
+    for f in &m.field_shares {
+        let referrer = || format!("the column share of record `{}`", f.record);
+        let rec = lookup(records, EntityKind::Record, &f.record, referrer)?;
+        let table = &m.records[rec as usize].table;
+        let c = column(table, &f.column, referrer())?;
+        let with = match &f.with {
+            PrincipalRef::User(u) => {
+                PrincipalId::User(UserId(lookup(users, EntityKind::User, u, referrer)?))
+            }
+            PrincipalRef::Team(t) => {
+                PrincipalId::Team(TeamId(lookup(teams, EntityKind::Team, t, referrer)?))
+            }
+        };
+        let bits = if f.read { READ | UNMASKED } else { 0 } | if f.update { UPDATE } else { 0 };
+        shares.push((
+            rec,
+            FieldShare {
+                column: c,
+                with,
+                bits,
+            },
+        ));
+    }
+    let record_shares = Csr::from_rows(m.records.len(), shares);
+    Ok(ColumnIndex {
+        columns,
+        profiles,
+        user_grants,
+        record_shares,
+    })
+}
+
+/// Why a column decision came out the way it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ColumnReason {
+    /// Deny: the record decision needed first was a deny (R7.4).
+    RecordDenied(RecordReason),
+    /// Allow: the column is not secured; the record decision applies.
+    NotSecured(RecordReason),
+    /// Allow: System Administrators see and change every secured column (R7.3).
+    SystemAdministrator(RecordReason),
+    /// Allow: a column security profile of the user, or of a team of theirs, allows it (R7.2, R7.8).
+    Profile {
+        /// The record decision.
+        record: RecordReason,
+        /// The profile.
+        profile: ColumnProfileId,
+        /// The team the profile is assigned to, `None` when assigned to the user.
+        via: Option<TeamId>,
+        /// Read without CanReadUnmasked: the value is masked (R7.5).
+        masked: bool,
+    },
+    /// Allow: the column of this record is shared with the user or a team of theirs (R7.7).
+    FieldShare {
+        /// The record decision.
+        record: RecordReason,
+        /// Who it is shared with.
+        with: PrincipalId,
+    },
+    /// Deny: the column is secured and no profile or column share allows this access (R7.3); a
+    /// read returns null, a write fails (R7.5, R7.6).
+    ColumnDenied {
+        /// The column.
+        column: ColumnId,
+        /// The access asked.
+        access: ColumnAccess,
+    },
+}
+
+impl ColumnReason {
+    /// The decision this reason stands for.
+    pub fn decision(&self) -> Decision {
+        match self {
+            ColumnReason::NotSecured(_)
+            | ColumnReason::SystemAdministrator(_)
+            | ColumnReason::Profile { .. }
+            | ColumnReason::FieldShare { .. } => Decision::Allow,
+            ColumnReason::RecordDenied(_) | ColumnReason::ColumnDenied { .. } => Decision::Deny,
+        }
+    }
+
+    /// A stable snake_case code; a record deny keeps the record's code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ColumnReason::RecordDenied(r) => r.code(),
+            ColumnReason::NotSecured(_) => "column_not_secured",
+            ColumnReason::SystemAdministrator(_) => "column_system_administrator",
+            ColumnReason::Profile { masked: false, .. } => "column_profile",
+            ColumnReason::Profile { masked: true, .. } => "column_profile_masked",
+            ColumnReason::FieldShare { .. } => "column_shared",
+            ColumnReason::ColumnDenied { .. } => "column_denied",
+        }
+    }
+
+    /// The reason in words, with names from `policy`.
+    pub fn explain<'a>(&'a self, policy: &'a DataversePolicy) -> impl fmt::Display + 'a {
+        Explained {
+            reason: self,
+            policy,
+        }
+    }
+}
+
+struct Explained<'a> {
+    reason: &'a ColumnReason,
+    policy: &'a DataversePolicy,
+}
+
+impl fmt::Display for Explained<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = self.policy;
+        match *self.reason {
+            ColumnReason::RecordDenied(r) => write!(f, "{} (column security never grants the record)", r.explain(p)),
+            ColumnReason::NotSecured(r) => write!(f, "{}; the column is not secured", r.explain(p)),
+            ColumnReason::SystemAdministrator(r) => {
+                write!(f, "{}; System Administrators have every secured column", r.explain(p))
+            }
+            ColumnReason::Profile { record, profile, via, masked } => {
+                write!(f, "{}; column security profile `{}`", record.explain(p), p.column_profile_name(profile))?;
+                if let Some(t) = via {
+                    write!(f, " through team `{}`", p.team_name(t))?;
+                }
+                if masked {
+                    f.write_str(" allows it masked (no CanReadUnmasked)")?;
+                } else {
+                    f.write_str(" allows it")?;
+                }
+                Ok(())
+            }
+            ColumnReason::FieldShare { record, with } => {
+                write!(f, "{}; the column of this record is shared with ", record.explain(p))?;
+                match with {
+                    PrincipalId::User(u) => write!(f, "user `{}`", p.user_name(u)),
+                    PrincipalId::Team(t) => write!(f, "team `{}`", p.team_name(t)),
+                }
+            }
+            ColumnReason::ColumnDenied { column, access } => write!(
+                f,
+                "denied: column `{}` is secured and no column security profile or column share gives {access:?}",
+                p.column_name(column)
+            ),
+        }
+    }
+}
+
+impl DataversePolicy {
+    /// The id of secured column `column` of table `table`; `None` when it is not secured.
+    pub fn column_id(&self, table: TableId, column: &str) -> Option<ColumnId> {
+        self.columns
+            .columns
+            .get(&key(self.table_name(table), column))
+            .map(ColumnId)
+    }
+
+    /// The `table.column` name of a secured column.
+    pub fn column_name(&self, column: ColumnId) -> String {
+        self.columns.columns.name(column.0).replace('\u{1f}', ".")
+    }
+
+    /// The name of a column security profile.
+    pub fn column_profile_name(&self, profile: ColumnProfileId) -> &str {
+        self.columns.profiles.name(profile.0)
+    }
+
+    /// Decides a read or update of a column of an existing record: the record decision first
+    /// (Read or Write), then column security (R7). `column` is `None` for a column that is not
+    /// secured.
+    pub fn check_column(
+        &self,
+        user: UserId,
+        record: RecordId,
+        column: Option<ColumnId>,
+        access: ColumnAccess,
+    ) -> ColumnReason {
+        let privilege = match access {
+            ColumnAccess::Read => Privilege::READ,
+            ColumnAccess::Update => Privilege::WRITE,
+            ColumnAccess::Create => Privilege::CREATE,
+        };
+        if access == ColumnAccess::Create {
+            return ColumnReason::RecordDenied(RecordReason::NotARecordPrivilege(privilege));
+        }
+        let record_reason = self.check(user, privilege, record);
+        self.column_after(user, Some(record), record_reason, column, access)
+    }
+
+    /// Decides setting a column on a new record of `table` owned by the user (R7.6).
+    pub fn check_create_column(
+        &self,
+        user: UserId,
+        table: TableId,
+        column: Option<ColumnId>,
+    ) -> ColumnReason {
+        let record_reason = self.check_create(user, table, PrincipalId::User(user), None);
+        self.column_after(user, None, record_reason, column, ColumnAccess::Create)
+    }
+
+    fn column_after(
+        &self,
+        user: UserId,
+        record: Option<RecordId>,
+        record_reason: RecordReason,
+        column: Option<ColumnId>,
+        access: ColumnAccess,
+    ) -> ColumnReason {
+        if !record_reason.decision().is_allow() {
+            return ColumnReason::RecordDenied(record_reason);
+        }
+        let Some(column) = column else {
+            return ColumnReason::NotSecured(record_reason);
+        };
+        if self
+            .users
+            .get(user.index())
+            .is_some_and(|u| u.system_administrator.is_some())
+        {
+            return ColumnReason::SystemAdministrator(record_reason);
+        }
+        let bit = access.bit();
+        let grants = self.columns.user_grants.get(user.0);
+        let start = grants.partition_point(|g| g.column < column.0);
+        let mut masked_read = None;
+        for g in grants[start..].iter().take_while(|g| g.column == column.0) {
+            if g.bits & bit == 0 {
+                continue;
+            }
+            let allow = ColumnReason::Profile {
+                record: record_reason,
+                profile: ColumnProfileId(g.profile),
+                via: g.via.map(TeamId),
+                masked: access == ColumnAccess::Read && g.bits & UNMASKED == 0,
+            };
+            match allow {
+                ColumnReason::Profile { masked: true, .. } => {
+                    masked_read = masked_read.or(Some(allow))
+                }
+                _ => return allow,
+            }
+        }
+        if let Some(record) = record {
+            for s in self.columns.record_shares.get(record.0) {
+                let reaches = match s.with {
+                    PrincipalId::User(u) => u == user,
+                    PrincipalId::Team(t) => self.is_member(user.0, t.0),
+                };
+                if s.column == column.0 && s.bits & bit != 0 && reaches {
+                    return ColumnReason::FieldShare {
+                        record: record_reason,
+                        with: s.with,
+                    };
+                }
+            }
+        }
+        masked_read.unwrap_or(ColumnReason::ColumnDenied { column, access })
+    }
+}

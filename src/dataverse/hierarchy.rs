@@ -1,0 +1,278 @@
+//! Hierarchy security (R6): managers and higher positions reach their reports' records.
+
+use crate::core::id::Interner;
+use crate::core::Privilege;
+
+use super::compile::{intern, lookup};
+use super::error::{EntityKind, ModelError};
+use super::model::{DataverseModel, HierarchyModel, ManagerUnitReach};
+use super::policy::*;
+use super::reason::{RecordReason, RoleGrant};
+
+/// Marks "no manager" / "no position".
+const NONE: u32 = u32::MAX;
+
+/// How a report's record reached the manager (R6.4, R6.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HierarchyPath {
+    /// The report owns the record.
+    OwnedByReport,
+    /// A team the report is a member of owns the record.
+    OwnedByReportTeam(TeamId),
+    /// The record is shared with the report.
+    SharedWithReport,
+    /// The record is shared with a team the report is a member of.
+    SharedWithReportTeam(TeamId),
+}
+
+/// The compiled manager and position hierarchies.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HierarchyIndex {
+    pub(crate) positions: Interner,
+    manager: Vec<u32>,
+    position: Vec<u32>,
+    position_parent: Vec<u32>,
+}
+
+/// Checks that parent pointers form no cycle; returns a node on a cycle otherwise.
+fn find_cycle(parent: &[u32]) -> Option<u32> {
+    // 0 unvisited, 1..: the start node + 1 of the walk that visited it, u32::MAX done.
+    let mut state = vec![0u32; parent.len()];
+    for start in 0..parent.len() {
+        let mut node = start as u32;
+        let mark = start as u32 + 1;
+        while node != NONE && state[node as usize] == 0 {
+            state[node as usize] = mark;
+            node = parent[node as usize];
+        }
+        if node != NONE && state[node as usize] == mark {
+            return Some(node);
+        }
+        let mut node = start as u32;
+        while node != NONE && state[node as usize] == mark {
+            state[node as usize] = u32::MAX;
+            node = parent[node as usize];
+        }
+    }
+    None
+}
+
+pub(crate) fn compile(m: &DataverseModel, users: &Interner) -> Result<HierarchyIndex, ModelError> {
+    let h = m.options.hierarchy;
+    if !h.managers_must_be_in_same_or_parent_unit && !m.options.matrix_mode {
+        return Err(ModelError::BadHierarchyOptions(
+            "managers outside the report's unit or its parent need matrix mode (R6.3)",
+        ));
+    }
+    if h.model != HierarchyModel::Off && h.depth == 0 {
+        return Err(ModelError::BadHierarchyOptions(
+            "depth must be at least 1 when a hierarchy is on",
+        ));
+    }
+    let positions = intern(
+        EntityKind::Position,
+        m.positions.iter().map(|p| p.id.as_str()),
+    )?;
+    let mut position_parent = Vec::with_capacity(m.positions.len());
+    for p in &m.positions {
+        position_parent.push(match &p.parent {
+            None => NONE,
+            Some(parent) => lookup(&positions, EntityKind::Position, parent, || {
+                format!("position `{}`", p.id)
+            })?,
+        });
+    }
+    if let Some(node) = find_cycle(&position_parent) {
+        return Err(ModelError::HierarchyCycle {
+            kind: EntityKind::Position,
+            id: positions.name(node).to_owned(),
+        });
+    }
+    let mut manager = Vec::with_capacity(m.users.len());
+    let mut position = Vec::with_capacity(m.users.len());
+    for u in &m.users {
+        manager.push(match &u.manager {
+            None => NONE,
+            Some(id) => lookup(users, EntityKind::User, id, || format!("user `{}`", u.id))?,
+        });
+        position.push(match &u.position {
+            None => NONE,
+            Some(id) => lookup(&positions, EntityKind::Position, id, || {
+                format!("user `{}`", u.id)
+            })?,
+        });
+    }
+    if let Some(node) = find_cycle(&manager) {
+        return Err(ModelError::HierarchyCycle {
+            kind: EntityKind::User,
+            id: users.name(node).to_owned(),
+        });
+    }
+    Ok(HierarchyIndex {
+        positions,
+        manager,
+        position,
+        position_parent,
+    })
+}
+
+impl DataversePolicy {
+    /// How many levels above `report` the user `manager` sits, within the configured depth.
+    fn levels_above(&self, manager: u32, report: u32) -> Option<u8> {
+        let h = &self.hierarchy;
+        let depth = self.options.hierarchy.depth;
+        let (mut node, target, up): (u32, u32, &[u32]) = match self.options.hierarchy.model {
+            HierarchyModel::Off => return None,
+            HierarchyModel::Manager => (*h.manager.get(report as usize)?, manager, &h.manager),
+            HierarchyModel::Position => {
+                let target = *h.position.get(manager as usize)?;
+                let start = *h.position.get(report as usize)?;
+                if target == NONE || start == NONE {
+                    return None;
+                }
+                (
+                    *h.position_parent.get(start as usize)?,
+                    target,
+                    &h.position_parent,
+                )
+            }
+        };
+        for level in 1..=depth {
+            if node == NONE {
+                return None;
+            }
+            if node == target {
+                return Some(level);
+            }
+            node = *up.get(node as usize)?;
+        }
+        None
+    }
+
+    /// Whether `manager` may use `privilege` on `report`'s data at `level` (R6.3, R6.5, R6.10).
+    fn report_counts(&self, manager: u32, report: u32, level: u8, privilege: Privilege) -> bool {
+        let h = &self.options.hierarchy;
+        if h.model == HierarchyModel::Manager && h.managers_must_be_in_same_or_parent_unit {
+            let (Some(m), Some(r)) = (
+                self.users.get(manager as usize),
+                self.users.get(report as usize),
+            ) else {
+                return false;
+            };
+            let allowed = match h.manager_unit_reach {
+                ManagerUnitReach::DirectParent => {
+                    m.business_unit == r.business_unit
+                        || self.tree.parent(r.business_unit) == Some(m.business_unit)
+                }
+                ManagerUnitReach::AnyAncestor => {
+                    self.tree.contains(m.business_unit, r.business_unit)
+                }
+            };
+            if !allowed {
+                return false;
+            }
+        }
+        if !h.include_disabled_reports
+            && !self
+                .user_enabled
+                .get(report as usize)
+                .copied()
+                .unwrap_or(false)
+        {
+            return false;
+        }
+        let rights = if level <= h.write_levels {
+            Privilege::READ | Privilege::WRITE | Privilege::APPEND | Privilege::APPEND_TO
+        } else {
+            Privilege::READ
+        };
+        rights.contains(privilege)
+    }
+
+    /// R6: the record reaches `user` through a report's ownership or shares.
+    pub(crate) fn hierarchy_reach(
+        &self,
+        user: UserId,
+        privilege: Privilege,
+        record: RecordId,
+        rec: &RecordInfo,
+        grant: Option<RoleGrant>,
+    ) -> Option<RecordReason> {
+        let h = &self.options.hierarchy;
+        if h.model == HierarchyModel::Off
+            || !self
+                .tables
+                .get(rec.table as usize)
+                .is_some_and(|t| t.hierarchy_security)
+            || !(Privilege::READ | Privilege::WRITE | Privilege::APPEND | Privilege::APPEND_TO)
+                .contains(privilege)
+        {
+            return None;
+        }
+        // R6.7 / A6b: the manager must hold the privilege at the minimum level.
+        let grant = grant.filter(|g| g.level >= h.manager_minimum_level)?;
+        let try_report = |report: u32, path: HierarchyPath| {
+            let level = self.levels_above(user.0, report)?;
+            self.report_counts(user.0, report, level, privilege)
+                .then_some(RecordReason::Hierarchy {
+                    report: UserId(report),
+                    level,
+                    path,
+                    grant,
+                })
+        };
+        match rec.owner {
+            Owner::User(v) => {
+                if let Some(r) = try_report(v, HierarchyPath::OwnedByReport) {
+                    return Some(r);
+                }
+            }
+            Owner::Team(t) => {
+                for &v in self.team_members.get(t) {
+                    if let Some(r) = try_report(v, HierarchyPath::OwnedByReportTeam(TeamId(t))) {
+                        return Some(r);
+                    }
+                }
+            }
+            Owner::Organization => return None,
+        }
+        for share in self.record_shares.get(record.0) {
+            if !share.rights.contains(privilege)
+                || (share.inherited_from != NO_RECORD && !h.include_inherited_shares)
+            {
+                continue;
+            }
+            match share.with {
+                SharedWith::User(v) => {
+                    if let Some(r) = try_report(v.0, HierarchyPath::SharedWithReport) {
+                        return Some(r);
+                    }
+                }
+                SharedWith::Team(t) => {
+                    for &v in self.team_members.get(t.0) {
+                        if let Some(r) = try_report(v, HierarchyPath::SharedWithReportTeam(t)) {
+                            return Some(r);
+                        }
+                    }
+                }
+                SharedWith::Organization => {}
+            }
+        }
+        None
+    }
+
+    /// The position of a user, by name, if any (R6.8).
+    pub fn position_of(&self, user: UserId) -> Option<&str> {
+        let p = *self.hierarchy.position.get(user.index())?;
+        (p != NONE).then(|| self.hierarchy.positions.name(p))
+    }
+
+    /// The manager of a user, if any.
+    pub fn manager_of(&self, user: UserId) -> Option<UserId> {
+        self.hierarchy
+            .manager
+            .get(user.index())
+            .filter(|&&m| m != NONE)
+            .map(|&m| UserId(m))
+    }
+}
