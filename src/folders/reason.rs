@@ -299,7 +299,7 @@ impl fmt::Display for Explained<'_> {
         match *self.reason {
             FolderReason::SystemAdmin { action, source } => write!(
                 f,
-                "allowed: {action}: the user is System admin {}, which acts as Folder admin everywhere",
+                "allowed: {action}: the user is System admin {}, with every right on every folder and flow",
                 SourceName(source, p)
             ),
             FolderReason::Granted { action, at, grant } => write!(
