@@ -212,31 +212,29 @@ struct Explained<'a> {
 
 impl fmt::Display for Explained<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.response.reason, self.policy) {
-            (
-                Reason::Record(r),
-                Policy {
-                    dataverse: Some(p), ..
-                },
-            ) => write!(f, "{}", r.explain(p)),
-            (Reason::Flow(r), Policy { flows: Some(p), .. }) => write!(f, "{}", r.explain(p)),
-            (
-                Reason::Folder(r),
-                Policy {
-                    folders: Some(p), ..
-                },
-            ) => write!(f, "{}", r.explain(p)),
-            (Reason::UnknownId { kind, id }, _) => {
+        let Policy {
+            dataverse,
+            flows,
+            folders,
+        } = self.policy;
+        match (&self.response.reason, dataverse, flows, folders) {
+            (Reason::Record(r), Some(p), _, _) => write!(f, "{}", r.explain(p)),
+            (Reason::Action(r), Some(p), _, _) => write!(f, "{}", r.explain(p)),
+            (Reason::Column(r), Some(p), _, _) => write!(f, "{}", r.explain(p)),
+            (Reason::Flow(r), _, Some(p), _) => write!(f, "{}", r.explain(p)),
+            (Reason::Folder(r), _, _, Some(p)) => write!(f, "{}", r.explain(p)),
+            (Reason::UnknownId { kind, id }, ..) => {
                 write!(f, "denied: {kind} `{id}` does not exist in the model")
             }
-            (Reason::NotConfigured(system), _) => {
+            (Reason::NotConfigured(system), ..) => {
                 write!(f, "denied: the policy has no {system:?} model")
             }
-            (Reason::Record(r), _) => write!(f, "{r:?}"),
-            (Reason::Action(r), _) => write!(f, "{r:?}"),
-            (Reason::Column(r), _) => write!(f, "{r:?}"),
-            (Reason::Flow(r), _) => write!(f, "{r:?}"),
-            (Reason::Folder(r), _) => write!(f, "{r:?}"),
+            // A response explained with a policy other than the one that produced it.
+            (Reason::Record(r), ..) => write!(f, "{r:?}"),
+            (Reason::Action(r), ..) => write!(f, "{r:?}"),
+            (Reason::Column(r), ..) => write!(f, "{r:?}"),
+            (Reason::Flow(r), ..) => write!(f, "{r:?}"),
+            (Reason::Folder(r), ..) => write!(f, "{r:?}"),
         }
     }
 }

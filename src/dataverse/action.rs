@@ -138,18 +138,29 @@ impl fmt::Display for Explained<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let p = self.policy;
         let r = self.reason;
-        let verdict = if r.decision().is_allow() {
-            "allowed"
+        let failed = r.checks.iter().filter(|c| !c.passed()).count();
+        if failed == 0 {
+            write!(
+                f,
+                "allowed: {:?}: all {} check(s) passed",
+                r.action,
+                r.checks.len()
+            )?;
         } else {
-            "denied"
-        };
-        write!(
-            f,
-            "{verdict}: {:?} ran {} check(s)",
-            r.action,
-            r.checks.len()
-        )?;
-        for c in &r.checks {
+            write!(
+                f,
+                "denied: {:?}: {failed} of {} check(s) missing",
+                r.action,
+                r.checks.len()
+            )?;
+        }
+        // Missing checks first: they are what the reader needs.
+        let ordered = r
+            .checks
+            .iter()
+            .filter(|c| !c.passed())
+            .chain(r.checks.iter().filter(|c| c.passed()));
+        for c in ordered {
             f.write_str("; ")?;
             let mark = if c.passed() { "ok" } else { "MISSING" };
             match *c {
