@@ -259,3 +259,153 @@ fn foreign_ids_deny() -> Result<(), Box<dyn Error>> {
     );
     Ok(())
 }
+
+/// Build errors of the relationship, hierarchy and column parts name the offending ids.
+#[test]
+fn relationship_hierarchy_and_column_errors() {
+    let with_contact = |m: &mut DataverseModel| {
+        m.tables.push(TableDef::user_owned("contact"));
+        m.relationships.push(RelationshipDef {
+            id: "account_contacts".into(),
+            parent_table: "account".into(),
+            child_table: "contact".into(),
+            cascade_share: Cascade::All,
+        });
+    };
+    let cases: Vec<(ModelError, &str)> = vec![
+        (
+            error_of(|m| {
+                with_contact(m);
+                let mut child = RecordDef::owned_by_user("a2", "account", "alice");
+                child.parents.push(ParentLink { relationship: "account_contacts".into(), record: "a1".into() });
+                m.records.push(child);
+            }),
+            "record `a2` of table `account` names parent `a1` through relationship `account_contacts`, which links `account` to `contact`",
+        ),
+        (
+            error_of(|m| {
+                with_contact(m);
+                let mut child = RecordDef::owned_by_user("c1", "contact", "alice");
+                child.parents.push(ParentLink { relationship: "contact_notes".into(), record: "a1".into() });
+                m.records.push(child);
+            }),
+            "record `c1` names relationship `contact_notes`, which does not exist",
+        ),
+        (
+            error_of(|m| {
+                m.users.push(UserDef { manager: Some("carol".into()), ..UserDef::new("bob", "sales") });
+                m.users.push(UserDef { manager: Some("bob".into()), ..UserDef::new("carol", "sales") });
+            }),
+            "user `bob` is above itself: the hierarchy forms a cycle",
+        ),
+        (
+            error_of(|m| m.positions.push(PositionDef { id: "p".into(), parent: Some("p".into()) })),
+            "position `p` is above itself: the hierarchy forms a cycle",
+        ),
+        (
+            error_of(|m| {
+                m.column_security_profiles.push(ColumnProfileDef {
+                    id: "hr".into(),
+                    members: vec![],
+                    permissions: vec![ColumnPermissionDef {
+                        table: "account".into(),
+                        column: "revenue".into(),
+                        read: true,
+                        read_unmasked: None,
+                        create: false,
+                        update: false,
+                    }],
+                })
+            }),
+            "column security profile `hr` names column `revenue` of table `account`, which is not a secured column",
+        ),
+        (
+            error_of(|m| m.options.hierarchy.managers_must_be_in_same_or_parent_unit = false),
+            "hierarchy security: managers outside the report's unit or its parent need matrix mode (R6.3)",
+        ),
+    ];
+    for (error, message) in cases {
+        assert_eq!(error.to_string(), message);
+    }
+}
+
+/// Revoking a parent's share removes exactly the shares it cascaded; a child's own share stays
+/// (R5.8: "a record can have two sets of sharing properties").
+#[test]
+fn revoking_a_parent_share_keeps_the_childs_own() -> Result<(), Box<dyn Error>> {
+    let mut m = base();
+    m.tables.push(TableDef::user_owned("contact"));
+    m.relationships.push(RelationshipDef {
+        id: "account_contacts".into(),
+        parent_table: "account".into(),
+        child_table: "contact".into(),
+        cascade_share: Cascade::All,
+    });
+    m.roles.push(
+        RoleDef::new("own")
+            .grant(
+                "account",
+                Privilege::READ | Privilege::WRITE,
+                AccessLevel::User,
+            )
+            .grant(
+                "contact",
+                Privilege::READ | Privilege::WRITE,
+                AccessLevel::User,
+            ),
+    );
+    m.users.push(UserDef::new("gus", "root"));
+    m.role_assignments
+        .push(RoleAssignmentDef::user("gus", "own"));
+    for (id, table) in [("c-inherited", "contact"), ("c-own", "contact")] {
+        let mut r = RecordDef::owned_by_user(id, table, "alice");
+        r.parents.push(ParentLink {
+            relationship: "account_contacts".into(),
+            record: "a1".into(),
+        });
+        m.records.push(r);
+    }
+    m.shares.push(ShareDef {
+        record: "a1".into(),
+        with: ShareTarget::User("gus".into()),
+        rights: Privilege::READ,
+    });
+    m.shares.push(ShareDef {
+        record: "c-own".into(),
+        with: ShareTarget::User("gus".into()),
+        rights: Privilege::READ,
+    });
+    let read = |policy: &DataversePolicy, record: &str| -> Result<RecordReason, Box<dyn Error>> {
+        let gus = policy.user_id("gus").ok_or("gus")?;
+        Ok(policy.check(
+            gus,
+            Privilege::READ,
+            policy.record_id(record).ok_or("record")?,
+        ))
+    };
+    let before = m.build()?;
+    let a1 = before.record_id("a1").ok_or("a1")?;
+    assert!(
+        matches!(read(&before, "c-inherited")?, RecordReason::Shared { inherited_from: Some(r), .. } if r == a1)
+    );
+    assert!(matches!(
+        read(&before, "c-own")?,
+        RecordReason::Shared {
+            inherited_from: None,
+            ..
+        }
+    ));
+
+    m.shares.retain(|s| s.record != "a1");
+    let after = m.build()?;
+    assert_eq!(read(&after, "a1")?.code(), "outside_levels");
+    assert_eq!(read(&after, "c-inherited")?.code(), "outside_levels");
+    assert!(matches!(
+        read(&after, "c-own")?,
+        RecordReason::Shared {
+            inherited_from: None,
+            ..
+        }
+    ));
+    Ok(())
+}
