@@ -323,6 +323,7 @@ impl DataversePolicy {
         let for_someone_else = owner != PrincipalId::User(user);
         if self.options.create_for_other_requires_assign
             && for_someone_else
+            && !info.organization_owned
             && u.system_administrator.is_none()
         {
             if let Err(best) = self.reach(user, ASSIGN_BIT, &phantom) {
