@@ -24,6 +24,38 @@ macro_rules! dense_id {
 }
 pub(crate) use dense_id;
 
+/// Defines, inside an `impl` block, a name→id and an id→name lookup per kind of entity, over a
+/// `names` field whose members are [`Interner`]s.
+macro_rules! name_lookups {
+    ($($(#[$doc:meta])* $by_name:ident, $name_of:ident, $field:ident, $id:ident;)*) => {$(
+        $(#[$doc])*
+        pub fn $by_name(&self, name: &str) -> Option<$id> {
+            self.names.$field.get(name).map($id)
+        }
+
+        /// The name of an id; `"?"` for an id this policy did not hand out.
+        pub fn $name_of(&self, id: $id) -> &str {
+            self.names.$field.name(id.0)
+        }
+    )*};
+}
+pub(crate) use name_lookups;
+
+/// The most entities of one kind a snapshot holds: indices are `u32`, and `u32::MAX` is kept
+/// free as a "none" sentinel.
+pub(crate) const ID_LIMIT: usize = (u32::MAX - 1) as usize;
+
+/// Why a list of ids cannot be interned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InternError<'a> {
+    /// An id is the empty string.
+    Empty,
+    /// An id appears twice.
+    Duplicate(&'a str),
+    /// More ids than [`ID_LIMIT`].
+    TooMany(usize),
+}
+
 /// Strings interned to dense indices, in insertion order.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
@@ -31,6 +63,25 @@ pub(crate) struct Interner {
 }
 
 impl Interner {
+    /// Interns a list of ids that must be non-empty and unique, in order.
+    pub(crate) fn from_ids<'a>(
+        ids: impl ExactSizeIterator<Item = &'a str>,
+    ) -> Result<Interner, InternError<'a>> {
+        if ids.len() > ID_LIMIT {
+            return Err(InternError::TooMany(ids.len()));
+        }
+        let mut names = Interner::default();
+        for id in ids {
+            if id.is_empty() {
+                return Err(InternError::Empty);
+            }
+            if names.insert(id).is_none() {
+                return Err(InternError::Duplicate(id));
+            }
+        }
+        Ok(names)
+    }
+
     /// Adds `name`; returns its index, or `None` when it was already present.
     pub(crate) fn insert(&mut self, name: &str) -> Option<u32> {
         let (index, fresh) = self.names.insert_full(name.into());

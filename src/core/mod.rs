@@ -3,6 +3,7 @@
 //! Nothing here knows about a particular permission system; the three system modules build on it.
 
 mod access_level;
+pub(crate) mod csr;
 mod decision;
 pub(crate) mod id;
 mod privilege;

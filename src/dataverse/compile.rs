@@ -1,6 +1,6 @@
 //! Validating a [`DataverseModel`] and compiling it into a [`DataversePolicy`].
 
-use crate::core::id::Interner;
+use crate::core::id::{InternError, Interner, ID_LIMIT};
 use crate::core::tree::{Tree, TreeShapeError};
 use crate::core::{AccessLevel, Privilege};
 
@@ -10,9 +10,6 @@ use super::error::{EntityKind, ModelError};
 use super::hierarchy;
 use super::model::*;
 use super::policy::*;
-
-/// The most entities of one kind a snapshot holds; indices are `u32` and `u32::MAX` is a sentinel.
-const LIMIT: usize = (u32::MAX - 1) as usize;
 
 impl DataverseModel {
     /// Validates the model and compiles it into an immutable, `Send + Sync` snapshot.
@@ -36,26 +33,18 @@ pub(crate) fn intern<'a>(
     kind: EntityKind,
     ids: impl ExactSizeIterator<Item = &'a str>,
 ) -> Result<Interner, ModelError> {
-    if ids.len() > LIMIT {
-        return Err(ModelError::TooMany {
+    Interner::from_ids(ids).map_err(|e| match e {
+        InternError::Empty => ModelError::EmptyId { kind },
+        InternError::Duplicate(id) => ModelError::DuplicateId {
             kind,
-            count: ids.len(),
-            limit: LIMIT,
-        });
-    }
-    let mut names = Interner::default();
-    for id in ids {
-        if id.is_empty() {
-            return Err(ModelError::EmptyId { kind });
-        }
-        if names.insert(id).is_none() {
-            return Err(ModelError::DuplicateId {
-                kind,
-                id: id.into(),
-            });
-        }
-    }
-    Ok(names)
+            id: id.into(),
+        },
+        InternError::TooMany(count) => ModelError::TooMany {
+            kind,
+            count,
+            limit: ID_LIMIT,
+        },
+    })
 }
 
 pub(crate) fn lookup(
@@ -71,21 +60,11 @@ pub(crate) fn lookup(
     })
 }
 
-/// Builds a compressed adjacency from `(row, item)` pairs; each row's items sorted and deduplicated.
+/// Groups `(row, item)` pairs by row, each row's items sorted and deduplicated.
 fn csr_from_pairs<T: Copy + Ord>(rows: usize, mut pairs: Vec<(u32, T)>) -> Csr<T> {
     pairs.sort_unstable();
     pairs.dedup();
-    let mut offsets = vec![0u32; rows + 1];
-    for (r, _) in &pairs {
-        offsets[*r as usize + 1] += 1;
-    }
-    for i in 0..rows {
-        offsets[i + 1] += offsets[i];
-    }
-    Csr {
-        offsets,
-        items: pairs.into_iter().map(|(_, t)| t).collect(),
-    }
+    Csr::from_rows(rows, pairs)
 }
 
 impl Compiler<'_> {

@@ -1,6 +1,6 @@
 //! The compiled, immutable Dataverse snapshot.
 
-use crate::core::id::{dense_id, Interner};
+use crate::core::id::{dense_id, name_lookups, Interner};
 use crate::core::tree::Tree;
 use crate::core::{AccessLevel, Privilege};
 
@@ -51,40 +51,7 @@ impl Names {
     }
 }
 
-/// Rows of items in one flat array: row `r` is `items[offsets[r]..offsets[r + 1]]`.
-#[derive(Debug, Clone)]
-pub(crate) struct Csr<T> {
-    pub(crate) offsets: Vec<u32>,
-    pub(crate) items: Vec<T>,
-}
-
-impl<T> Csr<T> {
-    /// Groups `(row, item)` pairs by row, keeping each row's items in the order given.
-    pub(crate) fn from_rows(rows: usize, mut pairs: Vec<(u32, T)>) -> Csr<T> {
-        pairs.sort_by_key(|(r, _)| *r);
-        let mut offsets = vec![0u32; rows + 1];
-        for (r, _) in &pairs {
-            offsets[*r as usize + 1] += 1;
-        }
-        for i in 0..rows {
-            offsets[i + 1] += offsets[i];
-        }
-        Csr {
-            offsets,
-            items: pairs.into_iter().map(|(_, t)| t).collect(),
-        }
-    }
-
-    /// The items of `row`; empty for a row that does not exist.
-    #[inline]
-    pub(crate) fn get(&self, row: u32) -> &[T] {
-        let r = row as usize;
-        match (self.offsets.get(r), self.offsets.get(r + 1)) {
-            (Some(&a), Some(&b)) => self.items.get(a as usize..b as usize).unwrap_or(&[]),
-            _ => &[],
-        }
-    }
-}
+pub(crate) use crate::core::csr::Csr;
 
 /// A role's level for one privilege on one table, or "not applicable in this role".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,22 +215,8 @@ pub struct DataversePolicy {
     pub(crate) columns: super::columns::ColumnIndex,
 }
 
-macro_rules! lookups {
-    ($($(#[$doc:meta])* $by_name:ident, $name_of:ident, $field:ident, $id:ident;)*) => {$(
-        $(#[$doc])*
-        pub fn $by_name(&self, name: &str) -> Option<$id> {
-            self.names.$field.get(name).map($id)
-        }
-
-        /// The name of an id; `"?"` for an id this policy did not hand out.
-        pub fn $name_of(&self, id: $id) -> &str {
-            self.names.$field.name(id.0)
-        }
-    )*};
-}
-
 impl DataversePolicy {
-    lookups! {
+    name_lookups! {
         /// The id of the user named `name`.
         user_id, user_name, users, UserId;
         /// The id of the record named `name`.

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::core::id::Interner;
+use crate::core::id::{InternError, Interner};
 use crate::core::tree::{Tree, TreeShapeError};
 
 use super::error::{FolderEntity, FolderModelError};
@@ -45,26 +45,23 @@ fn intern<'a>(
     kind: FolderEntity,
     ids: impl ExactSizeIterator<Item = &'a str>,
 ) -> Result<Interner, FolderModelError> {
+    // One index fewer than other snapshots: the folder tree adds a virtual root.
+    let too_many = |count| FolderModelError::TooMany {
+        kind,
+        count,
+        limit: LIMIT,
+    };
     if ids.len() > LIMIT {
-        return Err(FolderModelError::TooMany {
+        return Err(too_many(ids.len()));
+    }
+    Interner::from_ids(ids).map_err(|e| match e {
+        InternError::Empty => FolderModelError::EmptyId { kind },
+        InternError::Duplicate(id) => FolderModelError::DuplicateId {
             kind,
-            count: ids.len(),
-            limit: LIMIT,
-        });
-    }
-    let mut names = Interner::default();
-    for id in ids {
-        if id.is_empty() {
-            return Err(FolderModelError::EmptyId { kind });
-        }
-        if names.insert(id).is_none() {
-            return Err(FolderModelError::DuplicateId {
-                kind,
-                id: id.into(),
-            });
-        }
-    }
-    Ok(names)
+            id: id.into(),
+        },
+        InternError::TooMany(count) => too_many(count),
+    })
 }
 
 fn lookup(
@@ -288,9 +285,9 @@ fn compile(m: &FolderModel) -> Result<FolderPolicy, FolderModelError> {
         tree,
         root,
         flows,
-        user_groups: Csr::from_pairs(users.len(), membership),
-        user_grants: Csr::from_pairs(users.len(), user_grants),
-        group_grants: Csr::from_pairs(groups.len(), group_grants),
+        user_groups: Csr::from_rows(users.len(), membership),
+        user_grants: Csr::from_rows(users.len(), user_grants),
+        group_grants: Csr::from_rows(groups.len(), group_grants),
         users,
         groups,
         names,

@@ -1,6 +1,6 @@
 //! The compiled, immutable folder snapshot.
 
-use crate::core::id::{dense_id, Interner};
+use crate::core::id::{dense_id, name_lookups, Interner};
 use crate::core::tree::Tree;
 
 use super::model::{FolderOptions, FolderRole, UserKind, UserRole};
@@ -32,42 +32,7 @@ pub(crate) struct Names {
     pub(crate) groups: Interner,
 }
 
-/// Rows of items in one flat array: row `r` is `items[offsets[r]..offsets[r + 1]]`.
-#[derive(Debug, Clone)]
-pub(crate) struct Csr<T> {
-    offsets: Vec<u32>,
-    items: Vec<T>,
-}
-
-impl<T> Csr<T> {
-    /// Groups `(row, item)` pairs by row, keeping each row's items in the order given.
-    pub(crate) fn from_pairs(rows: usize, mut pairs: Vec<(u32, T)>) -> Csr<T> {
-        pairs.sort_by_key(|(r, _)| *r);
-        let mut offsets = vec![0u32; rows + 1];
-        for (r, _) in &pairs {
-            if let Some(o) = offsets.get_mut(*r as usize + 1) {
-                *o += 1;
-            }
-        }
-        for i in 0..rows {
-            offsets[i + 1] += offsets[i];
-        }
-        Csr {
-            offsets,
-            items: pairs.into_iter().map(|(_, t)| t).collect(),
-        }
-    }
-
-    /// The items of `row`; empty for a row that does not exist.
-    #[inline]
-    pub(crate) fn get(&self, row: u32) -> &[T] {
-        let r = row as usize;
-        match (self.offsets.get(r), self.offsets.get(r + 1)) {
-            (Some(&a), Some(&b)) => self.items.get(a as usize..b as usize).unwrap_or(&[]),
-            _ => &[],
-        }
-    }
-}
+pub(crate) use crate::core::csr::Csr;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FlowInfo {
@@ -121,22 +86,8 @@ pub struct FolderPolicy {
     pub(crate) group_grants: Csr<StoredGrant>,
 }
 
-macro_rules! lookups {
-    ($($(#[$doc:meta])* $by_name:ident, $name_of:ident, $field:ident, $id:ident;)*) => {$(
-        $(#[$doc])*
-        pub fn $by_name(&self, name: &str) -> Option<$id> {
-            self.names.$field.get(name).map($id)
-        }
-
-        /// The name of an id; `"?"` for an id this policy did not hand out.
-        pub fn $name_of(&self, id: $id) -> &str {
-            self.names.$field.name(id.0)
-        }
-    )*};
-}
-
 impl FolderPolicy {
-    lookups! {
+    name_lookups! {
         /// The id of the folder named `name`.
         folder_id, folder_name, folders, FolderId;
         /// The id of the flow named `name`.
