@@ -18,6 +18,7 @@ mod batch;
 mod cascade;
 mod columns;
 mod compile;
+mod effective;
 mod error;
 mod evaluate;
 mod hierarchy;
@@ -31,6 +32,10 @@ pub use batch::{
     AccessFilter, RecordRequest, RecordRow, Scope, SqlValue, SqlWhere, RECORDS_SCHEMA,
 };
 pub use columns::{ColumnAccess, ColumnId, ColumnProfileId, ColumnReason};
+pub use effective::{
+    ActsAs, CellAccess, EffectiveAccess, Grant, GrantVia, HeldRole, HierarchyRecord,
+    PrivilegeReason, RecordAccess, RecordShare, ShareWith, SharedRecord, TableAccess, UserOnRecord,
+};
 pub use error::{EntityKind, ModelError};
 pub use evaluate::BUSINESS_UNIT_TABLE;
 pub use hierarchy::HierarchyPath;
