@@ -18,6 +18,7 @@ mod batch;
 mod cascade;
 mod columns;
 mod compile;
+mod diff;
 mod effective;
 mod error;
 mod evaluate;
@@ -32,6 +33,7 @@ pub use batch::{
     AccessFilter, RecordRequest, RecordRow, Scope, SqlValue, SqlWhere, RECORDS_SCHEMA,
 };
 pub use columns::{ColumnAccess, ColumnId, ColumnProfileId, ColumnReason};
+pub use diff::{access_diff, AccessDiff, Cause, CellChange, Change, RecordChange, UserDiff};
 pub use effective::{
     ActsAs, CellAccess, EffectiveAccess, Grant, GrantVia, HeldRole, HierarchyRecord,
     PrivilegeReason, RecordAccess, RecordShare, ShareWith, SharedRecord, TableAccess, UserOnRecord,
