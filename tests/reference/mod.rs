@@ -17,6 +17,8 @@
 )]
 
 pub mod extra;
+pub mod flows;
+pub mod folders;
 pub mod run;
 
 use accessgate::dataverse::*;
