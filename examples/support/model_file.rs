@@ -4,19 +4,28 @@
 //! a scenario file (its `model`'s `dataverse` key is used).
 
 use accessgate::dataverse::{DataverseModel, DataversePolicy};
+use accessgate::scenario::Scenario;
+use accessgate::PolicyDocument;
 
 /// Reads and parses `path` as a Dataverse model.
+///
+/// The shape is told from the top-level keys, then the text is parsed straight into the right
+/// type, so maps keep the file's order.
 pub fn read_model(path: &str) -> Result<DataverseModel, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{path}`: {e}"))?;
-    let mut value: serde_json::Value =
+    let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("`{path}` is not JSON: {e}"))?;
-    if let Some(model) = value.get_mut("model") {
-        value = model.take();
+    let bad = |e: serde_json::Error| format!("`{path}` is not a Dataverse model: {e}");
+    let no_dataverse = || format!("`{path}` has no `dataverse` model");
+    if value.get("model").is_some() {
+        let scenario: Scenario = serde_json::from_str(&text).map_err(bad)?;
+        scenario.model.dataverse.ok_or_else(no_dataverse)
+    } else if value.get("dataverse").is_some() {
+        let doc: PolicyDocument = serde_json::from_str(&text).map_err(bad)?;
+        doc.dataverse.ok_or_else(no_dataverse)
+    } else {
+        serde_json::from_str(&text).map_err(bad)
     }
-    if let Some(dataverse) = value.get_mut("dataverse") {
-        value = dataverse.take();
-    }
-    serde_json::from_value(value).map_err(|e| format!("`{path}` is not a Dataverse model: {e}"))
 }
 
 /// Reads, parses and builds `path`.

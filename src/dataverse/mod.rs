@@ -23,6 +23,7 @@ mod effective;
 mod error;
 mod evaluate;
 mod hierarchy;
+mod lint;
 mod model;
 mod policy;
 mod reason;
@@ -41,6 +42,7 @@ pub use effective::{
 pub use error::{EntityKind, ModelError};
 pub use evaluate::BUSINESS_UNIT_TABLE;
 pub use hierarchy::HierarchyPath;
+pub use lint::{lint, Lint, LintCode, Severity};
 pub use model::*;
 pub use policy::{
     Admission, BusinessUnitId, DataversePolicy, PrincipalId, RecordId, RoleId, SharedWith, TableId,
