@@ -242,7 +242,24 @@ pub struct UserDiff {
     pub records: Vec<RecordChange>,
 }
 
-/// The difference in access between two snapshots. Built by [`access_diff`].
+/// The difference in access between two snapshots, grouped by user. Built by [`access_diff`];
+/// serializes to JSON with names, causes tagged by `kind`.
+///
+/// # What counts as a change of effective access
+///
+/// A cell of [`EffectiveAccess`] is a list of grants (R9.4). Two cells are the same when their
+/// summary level is the same and their grants reach the same records: the same set of
+/// (level, anchor unit, context), where the anchor is ignored at User and Organization level
+/// (it decides nothing there, R2.3, R2.6, R2.10, unless A5's "ownership needs a role in the
+/// owning unit" is on) and the context is ignored at Organization level. A role swapped for
+/// another with the same levels is not a change of access.
+///
+/// The causes of an entry are the changes between the snapshots that bear on it: for a cell,
+/// how each grant that appeared or disappeared came or went; for a record, those of the
+/// user's cell for the record's table and privilege, plus changes to the record (owner, owning
+/// unit, shares), to the user's teams, and to the environment. They are what changed, not a
+/// proof that each one alone would have changed the decision; `before` and `after` give
+/// [`check`](DataversePolicy::check)'s reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct AccessDiff {

@@ -89,7 +89,7 @@ pub struct CellAccess {
     pub applicable: bool,
     /// Summary: the highest level among [`grants`](Self::grants); Organization for a System
     /// Administrator (R8.1); None when the privilege does not apply or the user is not admitted
-    /// to the environment (R8.4). **Not** the answer for one record: see the module docs.
+    /// to the environment (R8.4). **Not** the answer for one record: see [`EffectiveAccess`].
     pub level: AccessLevel,
     /// Every grant of the privilege on the table, in the order the evaluator tries them
     /// (direct roles first, then each team's). Listed even when the user is not admitted, so
@@ -195,8 +195,20 @@ pub struct HeldRole {
 /// Everything one user can do: the whole table × privilege matrix with the path of each cell,
 /// the shares that reach them, and records reached through hierarchy security.
 ///
-/// Built by [`DataversePolicy::effective_access`]. See the [module docs](self) for why a cell
-/// is a list of grants and its level only a summary.
+/// Built by [`DataversePolicy::effective_access`]; serializes to JSON with names.
+///
+/// # Why a cell is a list of grants, not one level
+///
+/// The union of a user's roles is over *(level, anchor business unit, context)* grants, not one
+/// "highest level" per privilege (R9.4). Business Unit level anchored in `sales` and Business
+/// Unit level anchored in `emea` is not Parent: Child level anywhere; a team-only role at
+/// Organization level acts *as the team* and does not reach records the user owns or records
+/// shared with the user (R4.5, A2). So each [`CellAccess`] carries every [`Grant`] that gives
+/// the privilege, and its [`level`](CellAccess::level) is only a summary: the highest level
+/// among them. Whether one record is reachable depends on the grants' anchors and contexts, the
+/// record's owner and owning unit, its shares and the hierarchy; ask
+/// [`DataversePolicy::check`] (or [`crate::authorize`]) for one record, or
+/// [`DataversePolicy::record_access`] for everyone on one record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct EffectiveAccess {

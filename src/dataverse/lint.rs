@@ -47,7 +47,10 @@ impl fmt::Display for Severity {
     }
 }
 
-/// The stable code of a finding. Serialized as the code (`"AG001"`).
+/// The stable code of a finding, one per kind of finding. Serialized as the code (`"AG001"`).
+///
+/// Each variant's documentation says what the finding means, why it matters, and its severity
+/// ([`LintCode::severity`]): errors are AG000 and AG006, the rest are warnings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum LintCode {
@@ -264,8 +267,17 @@ const DESKTOP_FLOW_TABLES: [&str; 3] = ["flowsession", "workflowbinary", "deskto
 /// Lints a model: every finding of every [`LintCode`], grouped by code, each group in model
 /// order.
 ///
-/// Reads the document, so it also reports a model that does not build ([`LintCode::AG000`])
-/// and lints the rest of it as far as names resolve.
+/// It reads the document, not a compiled policy, because it needs the role definitions as
+/// written, the relationships and the assignments. So it also reports a model that does not
+/// build ([`LintCode::AG000`]) and lints the rest of it as far as names resolve.
+///
+/// # Errors and warnings
+///
+/// An **error** is a finding that makes part of the model unusable as written: the model does
+/// not build at all ([`LintCode::AG000`]), or an enabled user cannot sign in
+/// ([`LintCode::AG006`]). Every other code is a **warning**: the model works, but a grant is
+/// broader, narrower or more isolated than it probably should be. The `lint` example exits
+/// non-zero when any error is found.
 ///
 /// ```
 /// use accessgate::dataverse::*;
