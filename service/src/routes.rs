@@ -1,11 +1,12 @@
 //! The HTTP endpoints.
 
+use accessgate::dataverse::EffectiveAccess;
 use accessgate::Request;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{Method, StatusCode, Uri};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
@@ -33,6 +34,7 @@ pub const MODEL_BODY_LIMIT: usize = 64 * 1024 * 1024;
 pub fn router(policy: SharedPolicy) -> Router {
     Router::new()
         .route("/authorize", post(authorize))
+        .route("/users/{id}/effective-access", get(effective_access))
         .route(
             "/model",
             post(replace_model).layer(DefaultBodyLimit::max(MODEL_BODY_LIMIT)),
@@ -57,6 +59,28 @@ async fn authorize(
     let policy = shared.load();
     let response = accessgate::authorize(&policy, &request);
     Ok(Json(Answer::new(&response, &policy)))
+}
+
+/// `GET /users/{id}/effective-access`: every table × privilege the Dataverse user `id` holds,
+/// with the path of each grant, the shares that reach them and their hierarchy records.
+async fn effective_access(
+    State(shared): State<SharedPolicy>,
+    Path(id): Path<String>,
+) -> Result<Json<EffectiveAccess>, ErrorBody> {
+    let policy = shared.load();
+    let Some(dataverse) = policy.dataverse() else {
+        return Err(ErrorBody::new(
+            StatusCode::NOT_FOUND,
+            format!("user `{id}` does not exist: the model has no dataverse system"),
+        ));
+    };
+    let Some(user) = dataverse.user_id(&id) else {
+        return Err(ErrorBody::new(
+            StatusCode::NOT_FOUND,
+            format!("user `{id}` does not exist in the dataverse model"),
+        ));
+    };
+    Ok(Json(dataverse.effective_access(user)))
 }
 
 /// What `POST /model` answers when the new model is served.

@@ -463,3 +463,51 @@ async fn layer_can_pass_unmapped_requests() -> TestResult {
     assert_eq!(calls.load(Ordering::Relaxed), 1);
     Ok(())
 }
+
+/// `GET /users/{id}/effective-access` is the library's effective access as JSON; an unknown
+/// user, or a model without Dataverse, is a JSON 404 naming the id.
+#[tokio::test]
+async fn effective_access_of_a_user_and_404_for_an_unknown_one() -> TestResult {
+    let text = std::fs::read_to_string(LEVELS)?;
+    let policy = parse_model(text.as_bytes())?;
+    let shared = SharedPolicy::new(parse_model(text.as_bytes())?);
+    let http = serve(router(shared.clone())).await?;
+
+    let (status, body) = http
+        .json(Method::GET, "/users/ola/effective-access", "")
+        .await?;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let dataverse = policy.dataverse().unwrap();
+    let ola = dataverse.effective_access(dataverse.user_id("ola").unwrap());
+    assert_eq!(body, serde_json::to_value(&ola)?);
+    assert_eq!(body["user"], "ola");
+    let account = &body["tables"][0];
+    assert_eq!(account["table"], "account");
+    let read = account["privileges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|cell| cell["privilege"] == "Read")
+        .unwrap();
+    assert_eq!(read["level"], "Organization");
+
+    let (status, body) = http
+        .json(Method::GET, "/users/mallory/effective-access", "")
+        .await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        error_message(&body),
+        "user `mallory` does not exist in the dataverse model"
+    );
+
+    shared.replace(parse_model(br#"{"flows": {}}"#)?);
+    let (status, body) = http
+        .json(Method::GET, "/users/ola/effective-access", "")
+        .await?;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        error_message(&body),
+        "user `ola` does not exist: the model has no dataverse system"
+    );
+    Ok(())
+}
