@@ -449,9 +449,19 @@ impl DataversePolicy {
             SharedWith::Organization => true,
         };
         f.scope = Scope::Parts;
-        for (r, rec) in self.records.iter().enumerate() {
-            let shares = self.record_shares.get(r as u32);
-            if shares.is_empty() || rec.table != table.0 || f.matches_parts(rec) {
+        // Only records with shares matter: walk the share offsets, skipping empty rows.
+        let offsets = &self.record_shares.offsets;
+        for (r, w) in offsets.windows(2).enumerate() {
+            if w[0] == w[1] {
+                continue;
+            }
+            let (Some(rec), Some(shares)) = (
+                self.records.get(r),
+                self.record_shares.items.get(w[0] as usize..w[1] as usize),
+            ) else {
+                continue;
+            };
+            if rec.table != table.0 || f.matches_parts(rec) {
                 continue;
             }
             if shares
