@@ -49,6 +49,21 @@
 //!   [`DataverseOptions`](dataverse::DataverseOptions)).
 //! * **Scenarios.** A [`Scenario`](scenario::Scenario) file holds a model and expected decisions;
 //!   `cargo run --example scenario -- FILE...` checks it.
+//! * **Batches and lists.** [`authorize_many`] answers a slice of requests;
+//!   [`DataversePolicy::accessible`](dataverse::DataversePolicy::accessible) and
+//!   [`access_filter`](dataverse::DataversePolicy::access_filter) list what a user may reach, the
+//!   latter as a SQL `WHERE` clause with bound parameters.
+//! * **Administration.** [`effective_access`](dataverse::DataversePolicy::effective_access) (one
+//!   user's whole matrix, with the path of each cell),
+//!   [`record_access`](dataverse::DataversePolicy::record_access) (who can act on one record),
+//!   [`access_diff`](dataverse::access_diff) (what a change of roles, teams or units changes) and
+//!   [`lint`](dataverse::lint) (role findings with stable codes).
+//!
+//! # Crate features
+//!
+//! None: serde is always on, because models, requests and scenarios are documents. The library
+//! does no I/O and depends on serde, thiserror, bitflags, indexmap and smallvec only; the web
+//! service, the SQLite example and the peer benchmarks are separate workspace members.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
