@@ -12,16 +12,6 @@ use accessgate::dataverse::*;
 use accessgate::{authorize, AccessLevel, PolicyDocument, Privilege, Request};
 use proptest::prelude::*;
 
-const RECORD_PRIVILEGES: [Privilege; 7] = [
-    Privilege::READ,
-    Privilege::WRITE,
-    Privilege::DELETE,
-    Privilege::APPEND,
-    Privilege::APPEND_TO,
-    Privilege::ASSIGN,
-    Privilege::SHARE,
-];
-
 fn fixture(name: &str) -> Result<PolicyDocument, Box<dyn Error>> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/diff/{name}.json"));
     Ok(serde_json::from_str(&std::fs::read_to_string(path)?)?)
@@ -61,7 +51,7 @@ fn assert_diff_agrees(b: &DataverseModel, a: &DataverseModel) -> Result<(), Test
             let (Some(rb), Some(ra)) = (pb.record_id(&r.id), pa.record_id(&r.id)) else {
                 continue;
             };
-            for privilege in RECORD_PRIVILEGES {
+            for privilege in Privilege::RECORD_RIGHTS {
                 let before = pb
                     .user_id(user)
                     .is_some_and(|u| pb.check(u, privilege, rb).decision().is_allow());

@@ -16,16 +16,6 @@ use accessgate::dataverse::*;
 use accessgate::{authorize, AccessLevel, PolicyDocument, Privilege, Request};
 use proptest::prelude::*;
 
-const RECORD_PRIVILEGES: [Privilege; 7] = [
-    Privilege::READ,
-    Privilege::WRITE,
-    Privilege::DELETE,
-    Privilege::APPEND,
-    Privilege::APPEND_TO,
-    Privilege::ASSIGN,
-    Privilege::SHARE,
-];
-
 /// §13 `covers`: ownership in the grant's context (R2.3, R2.10, R4.5; A5, A9 when enabled), or
 /// the level from the anchor (R2.4–R2.6); organization-owned records by Organization only (R2.8).
 fn covers(
@@ -105,7 +95,7 @@ fn assert_agrees(m: &DataverseModel) -> Result<usize, TestCaseError> {
         prop_assert_eq!(access.tables.len(), m.tables.len());
         for r in &m.records {
             let rid = p.record_id(&r.id).unwrap();
-            for privilege in RECORD_PRIVILEGES {
+            for privilege in Privilege::RECORD_RIGHTS {
                 let reason = p.check(uid, privilege, rid);
                 let allowed = reason.decision().is_allow();
                 prop_assert_eq!(

@@ -65,6 +65,18 @@ impl Privilege {
         Privilege::SHARE,
     ];
 
+    /// The seven access rights on an existing record: every privilege but Create, which is
+    /// decided against a would-be record (R1.3). Shares carry these (R5.1).
+    pub const RECORD_RIGHTS: [Privilege; 7] = [
+        Privilege::READ,
+        Privilege::WRITE,
+        Privilege::DELETE,
+        Privilege::APPEND,
+        Privilege::APPEND_TO,
+        Privilege::ASSIGN,
+        Privilege::SHARE,
+    ];
+
     /// The bit position (0..8) of a single privilege, or `None` for an empty or multi-privilege set.
     ///
     /// Compiled role tables are indexed by it.

@@ -27,7 +27,6 @@ use crate::core::{AccessLevel, Privilege};
 
 use super::effective::{
     admission_name, ActsAs, CellAccess, EffectiveAccess, Grant, GrantVia, HeldRole, ShareWith,
-    RECORD_PRIVILEGES,
 };
 use super::policy::*;
 use super::reason::RecordReason;
@@ -665,7 +664,7 @@ pub fn access_diff(before: &DataversePolicy, after: &DataversePolicy) -> AccessD
         let administered_changed = b.administered(name) != a.administered(name);
         let mut records = Vec::new();
         for (i, &(rb, ra)) in common_records.iter().enumerate() {
-            for privilege in RECORD_PRIVILEGES {
+            for privilege in Privilege::RECORD_RIGHTS {
                 let before_reason = before.check(ub, privilege, rb);
                 let after_reason = after.check(ua, privilege, ra);
                 let change = match (

@@ -333,17 +333,6 @@ pub(crate) fn admission_name(a: Option<Admission>) -> &'static str {
     }
 }
 
-/// The privileges that are access rights on a record (every one but Create).
-pub(crate) const RECORD_PRIVILEGES: [Privilege; 7] = [
-    Privilege::READ,
-    Privilege::WRITE,
-    Privilege::DELETE,
-    Privilege::APPEND,
-    Privilege::APPEND_TO,
-    Privilege::ASSIGN,
-    Privilege::SHARE,
-];
-
 impl DataversePolicy {
     fn grant_via(&self, via: Via) -> GrantVia {
         match via {
@@ -692,7 +681,7 @@ impl DataversePolicy {
             for u in 0..self.users.len() as u32 {
                 let mut privileges = Privilege::empty();
                 let mut reasons = Vec::new();
-                for privilege in RECORD_PRIVILEGES {
+                for privilege in Privilege::RECORD_RIGHTS {
                     let reason = self.check(UserId(u), privilege, record);
                     if reason.decision().is_allow() {
                         privileges |= privilege;

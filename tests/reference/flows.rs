@@ -1,5 +1,5 @@
-//! The flows strategies and plain reference evaluator, copied verbatim from
-//! `tests/flows_properties.rs` (its owner keeps that file) and made public for the trust tests.
+//! The flows strategies and plain reference evaluator, shared by
+//! `tests/flows_properties.rs` and the trust tests.
 
 #![allow(
     dead_code,

@@ -1,5 +1,5 @@
-//! The folder strategies and plain reference evaluator, copied verbatim from
-//! `tests/folders_properties.rs` (its owner keeps that file) and made public for the trust tests.
+//! The folder strategies and plain reference evaluator, shared by
+//! `tests/folders_properties.rs` and the trust tests.
 
 #![allow(
     dead_code,

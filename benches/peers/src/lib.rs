@@ -29,15 +29,7 @@ use cedar_policy::{Authorizer, Context, Entities, EntityUid, PolicySet};
 use serde_json::{json, Value};
 
 /// The record privileges compared (Create is a table privilege, not a record one).
-pub const PRIVILEGES: [Privilege; 7] = [
-    Privilege::READ,
-    Privilege::WRITE,
-    Privilege::DELETE,
-    Privilege::APPEND,
-    Privilege::APPEND_TO,
-    Privilege::ASSIGN,
-    Privilege::SHARE,
-];
+pub const PRIVILEGES: [Privilege; 7] = Privilege::RECORD_RIGHTS;
 
 const CASBIN_MODEL: &str = r#"
 [request_definition]
