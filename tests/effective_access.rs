@@ -10,7 +10,6 @@
 mod common;
 
 use std::error::Error;
-use std::path::Path;
 
 use accessgate::dataverse::*;
 use accessgate::{authorize, AccessLevel, PolicyDocument, Privilege, Request};
@@ -196,55 +195,12 @@ proptest! {
     }
 }
 
-fn read(path: &str) -> Result<String, Box<dyn Error>> {
-    Ok(std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(path),
-    )?)
-}
-
-/// The CSK roles in a small tree: `admin` and `maker` in div-a, `stranger` in div-b owning the
-/// "other" records (as in `tests/csk.rs`).
+/// The CSK roles in the small tree of `tests/csk.rs`: `admin` and `maker` in div-a, `stranger`
+/// in div-b owning the "other" records.
 fn csk_model() -> Result<DataverseModel, Box<dyn Error>> {
-    let mut m: DataverseModel = serde_json::from_str(&read("fixtures/dataverse/csk_roles.json")?)?;
-    m.business_units = vec![
-        BusinessUnitDef::root("contoso"),
-        BusinessUnitDef::child("div-a", "contoso"),
-        BusinessUnitDef::child("div-b", "contoso"),
-    ];
-    m.users = vec![
-        UserDef::new("admin", "div-a"),
-        UserDef::new("maker", "div-a"),
-        UserDef::new("stranger", "div-b"),
-    ];
-    let mut owner_role = RoleDef::new("record owner");
-    for t in &m.tables {
-        if t.privileges.is_none_or(|p| p.contains(Privilege::READ)) {
-            owner_role = owner_role.grant(&t.id, Privilege::READ, AccessLevel::User);
-        }
-    }
-    m.roles.push(owner_role);
-    m.role_assignments = vec![
-        RoleAssignmentDef::user("admin", "CSK - Administrator"),
-        RoleAssignmentDef::user("maker", "CSK - Maker"),
-        RoleAssignmentDef::user("stranger", "record owner"),
-    ];
-    let tables: Vec<String> = m.tables.iter().map(|t| t.id.clone()).collect();
-    for table in &tables {
-        for owner in ["admin", "maker", "stranger"] {
-            m.records.push(RecordDef::owned_by_user(
-                &format!("{owner}:{table}"),
-                table,
-                owner,
-            ));
-        }
-    }
-    Ok(m)
+    common::csk::model(&common::csk::parse_seed()?)
 }
 
-/// Both CSK roles cell by cell: each matrix cell is the role's level (None for a cell the role
-/// leaves at None or out, "does not apply" where the table lacks the privilege), with one direct
-/// grant anchored in div-a; and `authorize()` on the user's own record and on a record of
-/// another unit agrees with the cell (R2.3, R2.6, R1.2, R1.1).
 #[test]
 fn csk_matrix_cell_by_cell_through_authorize() -> Result<(), Box<dyn Error>> {
     let m = csk_model()?;

@@ -8,6 +8,8 @@
     reason = "each test target uses a different part of this module"
 )]
 
+pub mod csk;
+
 use accessgate::dataverse::*;
 use accessgate::{AccessLevel, Privilege};
 use proptest::prelude::*;
