@@ -42,6 +42,10 @@ pub enum Request {
         /// The owning business unit of the new record; absent means the owner's unit.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         owning_business_unit: Option<String>,
+        /// Existing records the new record will point at through lookups (R1.4): each needs
+        /// Append To, and the new record Append. With lookups the answer lists every check.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        lookups: Vec<String>,
     },
     /// May `user` set a lookup on `record` pointing at `target` (1:N, R1.4), or clear it?
     Associate {
@@ -324,6 +328,7 @@ fn dataverse_reason(p: &DataversePolicy, request: &Request) -> Reason {
                 table,
                 owner,
                 owning_business_unit,
+                lookups,
             } => {
                 let user_id = user(u)?;
                 let table_id = p.table_id(table).ok_or_else(|| unknown("table", table))?;
@@ -338,7 +343,15 @@ fn dataverse_reason(p: &DataversePolicy, request: &Request) -> Reason {
                             .ok_or_else(|| unknown("business unit", b))?,
                     ),
                 };
-                Reason::Record(p.check_create(user_id, table_id, owner, unit))
+                if lookups.is_empty() {
+                    Reason::Record(p.check_create(user_id, table_id, owner, unit))
+                } else {
+                    let targets = lookups
+                        .iter()
+                        .map(|r| record(r))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    action(p.check_create_with_lookups(user_id, table_id, owner, unit, &targets))
+                }
             }
             Request::Associate {
                 user: u,

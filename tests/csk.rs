@@ -39,6 +39,7 @@ fn every_csk_cell_through_authorize() -> Result<(), Box<dyn Error>> {
                             table: table.clone(),
                             owner: Some(PrincipalRef::User(owner.into())),
                             owning_business_unit: None,
+                            lookups: Vec::new(),
                         }
                     } else {
                         Request::Record {
@@ -144,6 +145,7 @@ fn automation_kit_admin_roles() -> Result<(), Box<dyn Error>> {
                     table: t.clone(),
                     owner: Some(PrincipalRef::User("maker".into())),
                     owning_business_unit: None,
+                    lookups: Vec::new(),
                 },
             );
             assert_eq!(create.decision().is_allow(), in_role, "{user} Create {t}");

@@ -124,7 +124,7 @@ proptest! {
                 let _ = response.explain(&policy).to_string();
             }
             for t in &m.tables {
-                let response = authorize(&policy, &Request::Create { user: u.clone(), table: t.id.clone(), owner: None, owning_business_unit: None });
+                let response = authorize(&policy, &Request::Create { user: u.clone(), table: t.id.clone(), owner: None, owning_business_unit: None , lookups: Vec::new()});
                 let _ = response.explain(&policy).to_string();
             }
         }

@@ -93,6 +93,7 @@ fn resolve(m: &DataverseModel, raw: &[RawRequest]) -> Vec<Request> {
                         _ => Some(PrincipalRef::User(user(a))),
                     },
                     owning_business_unit: (d % 3 == 0).then(|| bu(usize::from(d) / 3 + c)),
+                    lookups: Vec::new(),
                 },
                 6 => Request::Column {
                     user: u,

@@ -61,6 +61,7 @@ fn dataverse_requests(m: &DataverseModel) -> Vec<Request> {
                 table: t.id.clone(),
                 owner: None,
                 owning_business_unit: None,
+                lookups: Vec::new(),
             });
         }
     }
@@ -172,7 +173,7 @@ proptest! {
                     out.push(Request::Record { user, privilege, record: "ghost".into() });
                 }
                 Request::Create { user, owner, owning_business_unit, .. } => {
-                    out.push(Request::Create { user, table: "ghost".into(), owner, owning_business_unit });
+                    out.push(Request::Create { user, table: "ghost".into(), owner, owning_business_unit, lookups: Vec::new() });
                 }
                 Request::Column { user, column, access, .. } => {
                     out.push(Request::Column { user, record: "ghost".into(), column, access });

@@ -27,6 +27,8 @@ pub enum Action {
     Revoke,
     /// Run a desktop flow: the minimum privileges of seed 002.
     RunDesktopFlow,
+    /// Create a record with lookups to existing records (R1.4, R2.9).
+    CreateWithLookups,
 }
 
 /// One check an action ran, with its outcome.
@@ -39,6 +41,22 @@ pub enum Check {
         privilege: Privilege,
         /// The record.
         record: RecordId,
+        /// The outcome.
+        reason: RecordReason,
+    },
+    /// Create a record of a table (R2.9, R1.7), decided like a create request.
+    Create {
+        /// The table.
+        table: TableId,
+        /// The outcome.
+        reason: RecordReason,
+    },
+    /// A privilege on the would-be record of a create (Append, for its lookups: R1.4).
+    NewRecord {
+        /// The privilege.
+        privilege: Privilege,
+        /// The table.
+        table: TableId,
         /// The outcome.
         reason: RecordReason,
     },
@@ -75,7 +93,9 @@ impl Check {
     /// Whether the check passed.
     pub fn passed(&self) -> bool {
         match self {
-            Check::Record { reason, .. } => reason.decision().is_allow(),
+            Check::Record { reason, .. }
+            | Check::Create { reason, .. }
+            | Check::NewRecord { reason, .. } => reason.decision().is_allow(),
             Check::OwnerShares { .. } => true,
             Check::NewOwner { may_own, .. } => *may_own,
             Check::TablePrivilege { minimum, held, .. } => held.is_some_and(|h| h >= *minimum),
@@ -108,7 +128,11 @@ impl ActionReason {
         match self.checks.iter().find(|c| !c.passed()) {
             None if self.checks.is_empty() => "no_checks",
             None => "checks_passed",
-            Some(Check::Record { reason, .. }) => reason.code(),
+            Some(
+                Check::Record { reason, .. }
+                | Check::Create { reason, .. }
+                | Check::NewRecord { reason, .. },
+            ) => reason.code(),
             Some(Check::NewOwner { .. }) => "owner_cannot_own",
             Some(Check::TablePrivilege { .. }) => "missing_privileges",
             Some(Check::OwnerShares { .. }) => "checks_passed",
@@ -172,6 +196,22 @@ impl fmt::Display for Explained<'_> {
                     f,
                     "[{mark}] {privilege} on `{}`: {}",
                     p.record_name(record),
+                    reason.explain(p)
+                )?,
+                Check::Create { table, reason } => write!(
+                    f,
+                    "[{mark}] Create on `{}`: {}",
+                    p.table_name(table),
+                    reason.explain(p)
+                )?,
+                Check::NewRecord {
+                    privilege,
+                    table,
+                    reason,
+                } => write!(
+                    f,
+                    "[{mark}] {privilege} on the new `{}` record: {}",
+                    p.table_name(table),
                     reason.explain(p)
                 )?,
                 Check::OwnerShares { record } => write!(
@@ -365,6 +405,41 @@ impl DataversePolicy {
             } else {
                 Action::Share
             },
+            checks,
+        }
+    }
+
+    /// Create a record of `table` that points at `targets` through lookups: the create itself
+    /// (R2.9, R1.7), Append reaching the new record, and Append To on each target (R1.4:
+    /// "creating a child record with a required parent needs Append on the child table and Append
+    /// To on the parent").
+    pub fn check_create_with_lookups(
+        &self,
+        user: UserId,
+        table: TableId,
+        owner: PrincipalId,
+        owning_unit: Option<BusinessUnitId>,
+        targets: &[RecordId],
+    ) -> ActionReason {
+        let mut checks = Vec::with_capacity(2 + targets.len());
+        checks.push(Check::Create {
+            table,
+            reason: self.check_create(user, table, owner, owning_unit),
+        });
+        let append = match self.new_record(table, owner, owning_unit) {
+            Ok((phantom, _)) => self.new_record_privilege(user, Privilege::APPEND, &phantom),
+            Err(reason) => reason,
+        };
+        checks.push(Check::NewRecord {
+            privilege: Privilege::APPEND,
+            table,
+            reason: append,
+        });
+        for &target in targets {
+            checks.push(self.record_check(user, Privilege::APPEND_TO, target));
+        }
+        ActionReason {
+            action: Action::CreateWithLookups,
             checks,
         }
     }

@@ -265,43 +265,11 @@ impl DataversePolicy {
         if !info.applicable.contains(privilege) {
             return RecordReason::PrivilegeDoesNotApply { table, privilege };
         }
-        let (phantom_owner, owner_unit) = match owner {
-            PrincipalId::User(o) => match self.users.get(o.index()) {
-                Some(ou) => (Owner::User(o.0), ou.business_unit),
-                None => return RecordReason::UnknownOwner(owner),
-            },
-            PrincipalId::Team(t) => match self.teams.get(t.index()) {
-                Some(team) if team.kind.holds_roles() => (Owner::Team(t.0), team.business_unit),
-                Some(_) => return RecordReason::OwnerCannotOwn { owner, table },
-                None => return RecordReason::UnknownOwner(owner),
-            },
+        let (phantom, owner_unit) = match self.new_record(table, owner, owning_unit) {
+            Ok(made) => made,
+            Err(reason) => return reason,
         };
-        let unit = match owning_unit {
-            None => owner_unit,
-            Some(b) if b.index() >= self.names.business_units_len() => {
-                return RecordReason::UnknownBusinessUnit(b)
-            }
-            Some(b) if !self.options.matrix_mode && b.0 != owner_unit => {
-                return RecordReason::OwningUnitFixed {
-                    requested: b,
-                    owner_unit: BusinessUnitId(owner_unit),
-                }
-            }
-            Some(b) => b.0,
-        };
-        let phantom = if info.organization_owned {
-            RecordInfo {
-                table: table.0,
-                owner: Owner::Organization,
-                owning_unit: NO_UNIT,
-            }
-        } else {
-            RecordInfo {
-                table: table.0,
-                owner: phantom_owner,
-                owning_unit: unit,
-            }
-        };
+        let unit = phantom.owning_unit;
 
         let decided = if let Some((role, via)) = u.system_administrator {
             RecordReason::SystemAdministrator {
@@ -357,6 +325,97 @@ impl DataversePolicy {
             return RecordReason::OwnerCannotOwn { owner, table };
         }
         decided
+    }
+
+    /// The record a create would make (table, owner, owning unit) and the owner's unit, or why
+    /// it cannot be made: an unknown owner or unit, an access team as owner (R4.2), or another
+    /// owning unit without matrix mode (R2.7).
+    pub(crate) fn new_record(
+        &self,
+        table: TableId,
+        owner: PrincipalId,
+        owning_unit: Option<BusinessUnitId>,
+    ) -> Result<(RecordInfo, u32), RecordReason> {
+        let Some(info) = self.tables.get(table.index()) else {
+            return Err(RecordReason::UnknownTable(table));
+        };
+        let (phantom_owner, owner_unit) = match owner {
+            PrincipalId::User(o) => match self.users.get(o.index()) {
+                Some(ou) => (Owner::User(o.0), ou.business_unit),
+                None => return Err(RecordReason::UnknownOwner(owner)),
+            },
+            PrincipalId::Team(t) => match self.teams.get(t.index()) {
+                Some(team) if team.kind.holds_roles() => (Owner::Team(t.0), team.business_unit),
+                Some(_) => return Err(RecordReason::OwnerCannotOwn { owner, table }),
+                None => return Err(RecordReason::UnknownOwner(owner)),
+            },
+        };
+        let unit = match owning_unit {
+            None => owner_unit,
+            Some(b) if b.index() >= self.names.business_units_len() => {
+                return Err(RecordReason::UnknownBusinessUnit(b));
+            }
+            Some(b) if !self.options.matrix_mode && b.0 != owner_unit => {
+                return Err(RecordReason::OwningUnitFixed {
+                    requested: b,
+                    owner_unit: BusinessUnitId(owner_unit),
+                });
+            }
+            Some(b) => b.0,
+        };
+        let phantom = if info.organization_owned {
+            RecordInfo {
+                table: table.0,
+                owner: Owner::Organization,
+                owning_unit: NO_UNIT,
+            }
+        } else {
+            RecordInfo {
+                table: table.0,
+                owner: phantom_owner,
+                owning_unit: unit,
+            }
+        };
+        Ok((phantom, owner_unit))
+    }
+
+    /// Whether `user` holds `privilege` at a level reaching a would-be record (R2.9's coverage
+    /// test, for a privilege other than Create).
+    pub(crate) fn new_record_privilege(
+        &self,
+        user: UserId,
+        privilege: Privilege,
+        phantom: &RecordInfo,
+    ) -> RecordReason {
+        let table = TableId(phantom.table);
+        let Some(u) = self.users.get(user.index()) else {
+            return RecordReason::UnknownUser(user);
+        };
+        if u.admission != Admission::Admitted {
+            return RecordReason::NotAdmitted(u.admission);
+        }
+        let applies = self
+            .tables
+            .get(phantom.table as usize)
+            .is_some_and(|t| t.applicable.contains(privilege));
+        let Some(bit) = privilege.index().filter(|_| applies) else {
+            return RecordReason::PrivilegeDoesNotApply { table, privilege };
+        };
+        if let Some((role, via)) = u.system_administrator {
+            return RecordReason::SystemAdministrator {
+                role: RoleId(role),
+                via,
+            };
+        }
+        match self.reach(user, bit, phantom) {
+            Ok(reason) => reason,
+            Err(None) => RecordReason::NoPrivilege { table, privilege },
+            Err(Some(best)) => RecordReason::NewRecordOutsideLevels {
+                table,
+                privilege,
+                highest: best.level,
+            },
+        }
     }
 
     /// The first grant of a privilege (by bit) whose level reaches the record, existing or

@@ -108,6 +108,16 @@ pub enum RecordReason {
         /// The table.
         table: TableId,
     },
+    /// Deny: the user holds the privilege on the table, but no level of it reaches the would-be
+    /// record's owner and business unit (Append on a new record that gets lookups, R1.4).
+    NewRecordOutsideLevels {
+        /// The table.
+        table: TableId,
+        /// The privilege.
+        privilege: Privilege,
+        /// The highest level held.
+        highest: AccessLevel,
+    },
     /// Deny: A16 (when enabled): creating a record for someone else also needs Assign reaching it.
     CreateForOtherNeedsAssign {
         /// The table.
@@ -180,6 +190,7 @@ impl RecordReason {
             | RecordReason::OwnerCannotOwn { .. }
             | RecordReason::CreateOutsideLevels { .. }
             | RecordReason::CreateForOtherNeedsAssign { .. }
+            | RecordReason::NewRecordOutsideLevels { .. }
             | RecordReason::OwningUnitNeedsAppendTo { .. }
             | RecordReason::NotARecordPrivilege(_)
             | RecordReason::NotAdmitted(_)
@@ -205,6 +216,7 @@ impl RecordReason {
             RecordReason::OwnerCannotOwn { .. } => "owner_cannot_own",
             RecordReason::CreateOutsideLevels { .. } => "create_outside_levels",
             RecordReason::CreateForOtherNeedsAssign { .. } => "create_for_other_needs_assign",
+            RecordReason::NewRecordOutsideLevels { .. } => "new_record_outside_levels",
             RecordReason::OwningUnitNeedsAppendTo { .. } => "owning_unit_needs_append_to",
             RecordReason::NotARecordPrivilege(_) => "not_a_record_privilege",
             RecordReason::NotAdmitted(_) => "not_admitted",
@@ -336,6 +348,11 @@ impl fmt::Display for Explained<'_> {
                 f,
                 "denied: {} cannot own records of table `{}`: it needs Read on the table from a direct role, a member-inheritance team role, or a team-only role at Organization level",
                 PrincipalName(owner, p),
+                p.table_name(table)
+            ),
+            RecordReason::NewRecordOutsideLevels { table, privilege, highest } => write!(
+                f,
+                "denied: {privilege} on table `{}` is held up to {highest} level, which does not reach the would-be owner and business unit",
                 p.table_name(table)
             ),
             RecordReason::CreateForOtherNeedsAssign { table, highest } => write!(

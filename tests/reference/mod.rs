@@ -1023,7 +1023,15 @@ impl<'a> Reference<'a> {
                 table,
                 owner,
                 owning_business_unit,
-            } => self.can_create(user, table, owner.as_ref(), owning_business_unit.as_deref()),
+                lookups,
+            } => {
+                // The random requests never carry lookups; scenario files test them.
+                assert!(
+                    lookups.is_empty(),
+                    "the reference does not model create with lookups"
+                );
+                self.can_create(user, table, owner.as_ref(), owning_business_unit.as_deref())
+            }
             Request::Column {
                 user,
                 record,
