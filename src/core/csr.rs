@@ -10,6 +10,15 @@ pub(crate) struct Csr<T> {
     pub(crate) items: Vec<T>,
 }
 
+impl<T> Default for Csr<T> {
+    fn default() -> Self {
+        Csr {
+            offsets: vec![0],
+            items: Vec::new(),
+        }
+    }
+}
+
 impl<T> Csr<T> {
     /// Groups `(row, item)` pairs by row, keeping each row's items in the order given. Pairs
     /// naming a row at or past `rows` are dropped.

@@ -342,7 +342,7 @@ impl DataversePolicy {
             checks.push(self.record_check(user, Privilege::WRITE, record));
             checks.push(self.record_check(user, Privilege::READ, record));
         }
-        if let Some(rec) = self.records.get(record.index()) {
+        if let Some(rec) = self.records.info(record) {
             let table = TableId(rec.table);
             let may_own = match new_owner {
                 PrincipalId::User(u) => {
@@ -521,7 +521,7 @@ impl DataversePolicy {
 
     /// Whether the user owns the record, directly or through a team they are a member of.
     fn is_owner(&self, user: UserId, record: RecordId) -> bool {
-        match self.records.get(record.index()).map(|r| r.owner) {
+        match self.records.info(record).map(|r| r.owner) {
             Some(Owner::User(o)) => o == user.0,
             Some(Owner::Team(t)) => self.is_member(user.0, t),
             Some(Owner::Organization) | None => false,

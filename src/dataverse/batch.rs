@@ -27,13 +27,14 @@
 
 mod sql;
 
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 
 use crate::core::{AccessLevel, Privilege};
 
 use super::model::{HierarchyModel, RoleInheritance};
 use super::policy::*;
 use super::reason::RecordReason;
+use super::walk::RecordView;
 
 pub use sql::{SqlValue, SqlWhere, RECORDS_SCHEMA};
 
@@ -175,8 +176,13 @@ impl AccessFilter {
     /// [`DataversePolicy::check`] for the filter's user and privilege, for a record of the
     /// filter's table. Other tables and unknown records do not match.
     pub fn allows(&self, policy: &DataversePolicy, record: RecordId) -> bool {
-        match policy.records.get(record.index()) {
+        match policy
+            .records
+            .info(record)
+            .and_then(|raw| policy.resolved(raw).ok())
+        {
             Some(rec) => {
+                let rec = &rec;
                 rec.table == self.table.0
                     && match self.scope {
                         Scope::Nothing => false,
@@ -287,7 +293,7 @@ impl DataversePolicy {
 
     /// A record as a row of [`RECORDS_SCHEMA`]; `None` for an unknown id.
     pub fn record_row(&self, record: RecordId) -> Option<RecordRow<'_>> {
-        let rec = self.records.get(record.index())?;
+        let rec = self.resolved(self.records.info(record)?).ok()?;
         let (owner_user, owner_team) = match rec.owner {
             Owner::User(u) => (Some(UserId(u)), None),
             Owner::Team(t) => (None, Some(TeamId(t))),
@@ -449,26 +455,33 @@ impl DataversePolicy {
             SharedWith::Organization => true,
         };
         f.scope = Scope::Parts;
-        // Only records with shares matter: walk the share offsets, skipping empty rows.
-        let offsets = &self.record_shares.offsets;
-        for (r, w) in offsets.windows(2).enumerate() {
-            if w[0] == w[1] {
+        // Only records with shares or parents can be reached by a share: walk those.
+        for (r, slot) in self.records.slots() {
+            if slot.extra.is_none() || slot.info.table != table.0 {
                 continue;
             }
-            let (Some(rec), Some(shares)) = (
-                self.records.get(r),
-                self.record_shares.items.get(w[0] as usize..w[1] as usize),
-            ) else {
+            let Ok(rec) = self.resolved(&slot.info) else {
                 continue;
             };
-            if rec.table != table.0 || f.matches_parts(rec) {
+            if f.matches_parts(&rec) {
                 continue;
             }
-            if shares
-                .iter()
-                .any(|s| s.rights.contains(privilege) && share_activates(s.with))
-            {
-                f.records.push(RecordId(r as u32));
+            let view = RecordView {
+                id: r,
+                raw: slot.info,
+                active: slot.active,
+                parents: self.records.parents_of(r),
+            };
+            let mut reached = false;
+            self.walk_shares(&view, &rec, &self.records, true, &mut |s| {
+                if s.rights.contains(privilege) && share_activates(s.with) {
+                    reached = true;
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            });
+            if reached {
+                f.records.push(r);
             }
         }
         if f.owner_user.is_none()
@@ -485,10 +498,9 @@ impl DataversePolicy {
     fn listed_filter(&self, mut f: AccessFilter) -> AccessFilter {
         f.records = self
             .records
-            .iter()
-            .enumerate()
-            .filter(|(_, rec)| rec.table == f.table.0)
-            .map(|(r, _)| RecordId(r as u32))
+            .slots()
+            .filter(|(_, slot)| slot.info.table == f.table.0)
+            .map(|(r, _)| r)
             .filter(|&r| self.check(f.user, f.privilege, r).decision().is_allow())
             .collect();
         f.scope = if f.records.is_empty() {
@@ -519,18 +531,21 @@ impl DataversePolicy {
         match f.scope {
             Scope::Nothing => {}
             Scope::Everything => {
-                for (r, rec) in self.records.iter().enumerate() {
-                    if rec.table == table {
-                        out.push(RecordId(r as u32));
+                for (r, slot) in self.records.slots() {
+                    if slot.info.table == table {
+                        out.push(r);
                     }
                 }
             }
             Scope::Parts => {
                 // Listed records are sorted: merge them in as the scan passes their ids.
                 let mut listed = f.records.iter().map(|r| r.0).peekable();
-                for (r, rec) in self.records.iter().enumerate() {
-                    let r = r as u32;
-                    let mut hit = rec.table == table && f.matches_parts(rec);
+                for (key, slot) in self.records.slots() {
+                    let r = key.0;
+                    let mut hit = slot.info.table == table
+                        && self
+                            .resolved(&slot.info)
+                            .is_ok_and(|rec| f.matches_parts(&rec));
                     while let Some(&next) = listed.peek() {
                         if next > r {
                             break;
@@ -539,7 +554,7 @@ impl DataversePolicy {
                         listed.next();
                     }
                     if hit {
-                        out.push(RecordId(r));
+                        out.push(key);
                     }
                 }
             }
@@ -561,7 +576,7 @@ impl DataversePolicy {
         filters.resize_with(self.tables.len(), || None);
         let mut out = Vec::new();
         for &r in records {
-            let Some(rec) = self.records.get(r.index()) else {
+            let Some(rec) = self.records.info(r) else {
                 continue;
             };
             let Some(slot) = filters.get_mut(rec.table as usize) else {

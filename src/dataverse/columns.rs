@@ -61,15 +61,18 @@ pub(crate) struct ColumnGrant {
 }
 
 /// One column share.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct FieldShare {
     column: u32,
     with: PrincipalId,
     bits: u8,
+    /// The document record it was made on: a field share applies to a record of another
+    /// [`Records`] version only if the key still names that record.
+    record: std::sync::Arc<str>,
 }
 
 /// The compiled column security.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct ColumnIndex {
     /// Keys `table \u{1f} column`.
     columns: Interner,
@@ -88,7 +91,7 @@ pub(crate) fn compile(
     m: &DataverseModel,
     users: &Interner,
     teams: &Interner,
-    records: &Interner,
+    records: &super::records::Records,
     team_members: &Csr<u32>,
 ) -> Result<ColumnIndex, ModelError> {
     let mut columns = Interner::default();
@@ -189,8 +192,17 @@ pub(crate) fn compile(
     let mut shares: Vec<(u32, FieldShare)> = Vec::new();
     for f in &m.field_shares {
         let referrer = || format!("the column share of record `{}`", f.record);
-        let rec = lookup(records, EntityKind::Record, &f.record, referrer)?;
-        let table = &m.records[rec as usize].table;
+        let rec = records
+            .id(&f.record)
+            .ok_or_else(|| ModelError::UnknownReference {
+                kind: EntityKind::Record,
+                id: f.record.clone(),
+                referrer: referrer(),
+            })?;
+        // INVARIANT: document record `i` has key `i` (records::load).
+        let Some(table) = m.records.get(rec.index()).map(|r| &r.table) else {
+            continue;
+        };
         let c = column(table, &f.column, referrer())?;
         let with = match &f.with {
             PrincipalRef::User(u) => {
@@ -202,11 +214,12 @@ pub(crate) fn compile(
         };
         let bits = if f.read { READ | UNMASKED } else { 0 } | if f.update { UPDATE } else { 0 };
         shares.push((
-            rec,
+            rec.index() as u32,
             FieldShare {
                 column: c,
                 with,
                 bits,
+                record: f.record.as_str().into(),
             },
         ));
     }
@@ -428,7 +441,12 @@ impl DataversePolicy {
             }
         }
         if let Some(record) = record {
-            for s in self.columns.record_shares.get(record.0) {
+            let name = self.records.name(record);
+            let row = u32::try_from(record.get()).unwrap_or(u32::MAX);
+            for s in self.columns.record_shares.get(row) {
+                if name != Some(&*s.record) {
+                    continue;
+                }
                 let reaches = match s.with {
                     PrincipalId::User(u) => u == user,
                     PrincipalId::Team(t) => self.is_member(user.0, t.0),

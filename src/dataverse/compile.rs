@@ -4,12 +4,12 @@ use crate::core::id::{InternError, Interner, ID_LIMIT};
 use crate::core::tree::{Tree, TreeShapeError};
 use crate::core::{AccessLevel, Privilege};
 
-use super::cascade;
 use super::columns;
 use super::error::{EntityKind, ModelError};
 use super::hierarchy;
 use super::model::*;
 use super::policy::*;
+use super::records;
 
 impl DataverseModel {
     /// Validates the model and compiles it into an immutable, `Send + Sync` snapshot.
@@ -80,7 +80,10 @@ impl Compiler<'_> {
             roles: intern(EntityKind::Role, m.roles.iter().map(|r| r.id.as_str()))?,
             users: intern(EntityKind::User, m.users.iter().map(|u| u.id.as_str()))?,
             teams: intern(EntityKind::Team, m.teams.iter().map(|t| t.id.as_str()))?,
-            records: intern(EntityKind::Record, m.records.iter().map(|r| r.id.as_str()))?,
+            relationships: intern(
+                EntityKind::Relationship,
+                m.relationships.iter().map(|r| r.id.as_str()),
+            )?,
         };
 
         // Business-unit tree (R3.1).
@@ -360,118 +363,9 @@ impl Compiler<'_> {
         }
         let user_grants = Csr::from_rows(users.len(), grant_pairs);
 
-        // Records.
-        let mut records = Vec::with_capacity(m.records.len());
-        for r in &m.records {
-            let table = lookup(&names.tables, EntityKind::Table, &r.table, || {
-                format!("record `{}`", r.id)
-            })?;
-            let info = tables[table as usize];
-            let (owner, owner_bu) = match (&r.owner, info.organization_owned) {
-                (None, true) if r.owning_business_unit.is_none() => (Owner::Organization, NO_UNIT),
-                (_, true) => {
-                    return Err(ModelError::OwnerOnOrganizationTable {
-                        record: r.id.clone(),
-                        table: r.table.clone(),
-                    })
-                }
-                (None, false) => {
-                    return Err(ModelError::MissingOwner {
-                        record: r.id.clone(),
-                        table: r.table.clone(),
-                    })
-                }
-                (Some(PrincipalRef::User(id)), false) => {
-                    let u = lookup(&names.users, EntityKind::User, id, || {
-                        format!("record `{}`", r.id)
-                    })?;
-                    (Owner::User(u), users[u as usize].business_unit)
-                }
-                (Some(PrincipalRef::Team(id)), false) => {
-                    let t = lookup(&names.teams, EntityKind::Team, id, || {
-                        format!("record `{}`", r.id)
-                    })?;
-                    if !teams[t as usize].kind.holds_roles() {
-                        return Err(ModelError::OwnedByAccessTeam {
-                            record: r.id.clone(),
-                            team: id.clone(),
-                        });
-                    }
-                    (Owner::Team(t), teams[t as usize].business_unit)
-                }
-            };
-            let owning_unit = match &r.owning_business_unit {
-                None => owner_bu,
-                Some(b) => {
-                    let b_idx = lookup(&names.business_units, EntityKind::BusinessUnit, b, || {
-                        format!("record `{}`", r.id)
-                    })?;
-                    if !options.matrix_mode && b_idx != owner_bu {
-                        return Err(ModelError::OwningBusinessUnitMismatch {
-                            record: r.id.clone(),
-                            owning: b.clone(),
-                            owner_unit: bu_name(owner_bu),
-                        });
-                    }
-                    b_idx
-                }
-            };
-            records.push(RecordInfo {
-                table,
-                owner,
-                owning_unit,
-            });
-        }
+        let relationships = relationships(m, &names)?;
 
-        // Shares.
-        let mut share_pairs: Vec<(u32, ShareEntry)> = Vec::new();
-        for s in &m.shares {
-            let rec = lookup(&names.records, EntityKind::Record, &s.record, || {
-                "a share".to_owned()
-            })?;
-            if tables[records[rec as usize].table as usize].organization_owned {
-                return Err(ModelError::ShareOfOrganizationRecord {
-                    record: s.record.clone(),
-                });
-            }
-            if s.rights.is_empty() || s.rights.contains(Privilege::CREATE) {
-                return Err(ModelError::BadShareRights {
-                    record: s.record.clone(),
-                    rights: s.rights,
-                });
-            }
-            let with = match &s.with {
-                ShareTarget::User(id) => {
-                    SharedWith::User(UserId(lookup(&names.users, EntityKind::User, id, || {
-                        format!("the share of record `{}`", s.record)
-                    })?))
-                }
-                ShareTarget::Team(id) => {
-                    SharedWith::Team(TeamId(lookup(&names.teams, EntityKind::Team, id, || {
-                        format!("the share of record `{}`", s.record)
-                    })?))
-                }
-                ShareTarget::Organization => SharedWith::Organization,
-            };
-            share_pairs.push((
-                rec,
-                ShareEntry {
-                    with,
-                    rights: s.rights,
-                    inherited_from: NO_RECORD,
-                },
-            ));
-        }
-        let children = cascade::children(m, &names.tables, &names.records, &records)?;
-        let active: Vec<bool> = m.records.iter().map(|r| r.active).collect();
-        let share_pairs =
-            cascade::cascade_shares(share_pairs, &children, &records, &active, &tables);
-        let record_shares = Csr::from_rows(records.len(), share_pairs);
-        let hierarchy = hierarchy::compile(m, &names.users)?;
-        let columns =
-            columns::compile(m, &names.users, &names.teams, &names.records, &team_members)?;
-
-        Ok(DataversePolicy {
+        let config = Configuration {
             options,
             names,
             tree,
@@ -485,10 +379,41 @@ impl Compiler<'_> {
             user_grants,
             team_roles,
             user_enabled: m.users.iter().map(|u| u.enabled).collect(),
-            records,
-            record_shares,
+            relationships,
+            hierarchy: hierarchy::HierarchyIndex::default(),
+            columns: columns::ColumnIndex::default(),
+        };
+        let records = records::load(m, &config)?;
+        let hierarchy = hierarchy::compile(m, &config.names.users)?;
+        let columns = columns::compile(
+            m,
+            &config.names.users,
+            &config.names.teams,
+            &records,
+            &config.team_members,
+        )?;
+        let config = Configuration {
             hierarchy,
             columns,
+            ..config
+        };
+        Ok(DataversePolicy {
+            config: std::sync::Arc::new(config),
+            records,
         })
     }
+}
+
+/// The relationships between tables (R5.8).
+fn relationships(m: &DataverseModel, names: &Names) -> Result<Vec<RelationshipInfo>, ModelError> {
+    let mut out = Vec::with_capacity(m.relationships.len());
+    for r in &m.relationships {
+        let referrer = || format!("relationship `{}`", r.id);
+        out.push(RelationshipInfo {
+            parent_table: lookup(&names.tables, EntityKind::Table, &r.parent_table, referrer)?,
+            child_table: lookup(&names.tables, EntityKind::Table, &r.child_table, referrer)?,
+            cascade: r.cascade_share,
+        });
+    }
+    Ok(out)
 }

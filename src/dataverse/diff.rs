@@ -365,15 +365,13 @@ impl Side<'_> {
 
     fn shares(&self, record: RecordId) -> BTreeSet<(ShareWith, Privilege, Option<String>)> {
         let p = self.policy;
-        p.record_shares
-            .get(record.0)
+        p.shares_reaching(record)
             .iter()
             .map(|s| {
                 (
                     p.share_with(s.with),
                     s.rights,
-                    (s.inherited_from != NO_RECORD)
-                        .then(|| p.record_name(RecordId(s.inherited_from)).to_owned()),
+                    s.inherited_from.map(|from| p.record_name(from).to_owned()),
                 )
             })
             .collect()
@@ -467,8 +465,8 @@ pub fn access_diff(before: &DataversePolicy, after: &DataversePolicy) -> AccessD
     let users_after = names(&after.names.users);
     let tables_before = names(&before.names.tables);
     let tables_after = names(&after.names.tables);
-    let records_before = names(&before.names.records);
-    let records_after = names(&after.names.records);
+    let records_before: Vec<String> = before.records.iter().map(|(_, n)| n.to_owned()).collect();
+    let records_after: Vec<String> = after.records.iter().map(|(_, n)| n.to_owned()).collect();
 
     let mut environment = Vec::new();
     if before.options != after.options {

@@ -566,8 +566,11 @@ impl DataversePolicy {
         let mut shares = Vec::new();
         let mut hierarchy: Vec<HierarchyRecord> = Vec::new();
         if known {
-            for (r, rec) in self.records.iter().enumerate() {
-                for share in self.record_shares.get(r as u32) {
+            for (key, slot) in self.records.slots() {
+                let Ok(rec) = self.resolved(&slot.info) else {
+                    continue;
+                };
+                for share in self.shares_reaching(key) {
                     let reaches = match share.with {
                         SharedWith::User(x) => x.0 == u,
                         SharedWith::Team(t) => self.is_member(u, t.0),
@@ -582,13 +585,14 @@ impl DataversePolicy {
                         Privilege::empty()
                     };
                     shares.push(SharedRecord {
-                        record: self.record_name(RecordId(r as u32)).to_owned(),
+                        record: self.record_name(key).to_owned(),
                         table: self.table_name(TableId(rec.table)).to_owned(),
                         with: self.share_with(share.with),
                         rights: share.rights,
                         usable,
-                        inherited_from: (share.inherited_from != NO_RECORD)
-                            .then(|| self.record_name(RecordId(share.inherited_from)).to_owned()),
+                        inherited_from: share
+                            .inherited_from
+                            .map(|from| self.record_name(from).to_owned()),
                     });
                 }
                 if self.options.hierarchy.model != HierarchyModel::Off && admitted {
@@ -599,9 +603,9 @@ impl DataversePolicy {
                         Privilege::APPEND_TO,
                     ] {
                         if let RecordReason::Hierarchy { report, level, .. } =
-                            self.check(user, privilege, RecordId(r as u32))
+                            self.check(user, privilege, key)
                         {
-                            let record = self.record_name(RecordId(r as u32));
+                            let record = self.record_name(key);
                             let report = self.user_name(report);
                             match hierarchy
                                 .iter_mut()
@@ -673,7 +677,7 @@ impl DataversePolicy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn record_access(&self, record: RecordId) -> RecordAccess {
-        let rec = self.records.get(record.index()).copied();
+        let rec = self.records.info(record).copied();
         let table = rec.map_or("?", |r| self.table_name(TableId(r.table)));
         let owner = self.record_owner(record);
         let mut users = Vec::new();
@@ -711,14 +715,14 @@ impl DataversePolicy {
             }),
             owning_business_unit: owner.map(|(_, b)| self.business_unit_name(b).to_owned()),
             shares: self
-                .record_shares
-                .get(record.0)
+                .shares_reaching(record)
                 .iter()
                 .map(|s| RecordShare {
                     with: self.share_with(s.with),
                     rights: s.rights,
-                    inherited_from: (s.inherited_from != NO_RECORD)
-                        .then(|| self.record_name(RecordId(s.inherited_from)).to_owned()),
+                    inherited_from: s
+                        .inherited_from
+                        .map(|from| self.record_name(from).to_owned()),
                 })
                 .collect(),
             users,

@@ -2,9 +2,26 @@
 
 use crate::core::{AccessLevel, Privilege};
 
+use std::ops::ControlFlow;
+
 use super::model::RoleInheritance;
 use super::policy::*;
 use super::reason::{Path, RecordReason, RoleGrant};
+use super::records::{RecordFacts, RecordOwner, Records, ShareSource};
+use super::walk::{RecordView, Walk};
+
+/// A record's facts in the layout a decision reads (the owning unit not yet resolved).
+fn raw_info(facts: &RecordFacts) -> RecordInfo {
+    RecordInfo {
+        table: facts.table.0,
+        owner: match facts.owner {
+            RecordOwner::User(u) => Owner::User(u.0),
+            RecordOwner::Team(t) => Owner::Team(t.0),
+            RecordOwner::Organization => Owner::Organization,
+        },
+        owning_unit: facts.owning_unit.map_or(NO_UNIT, |b| b.0),
+    }
+}
 
 /// Bit positions of the privileges a decision looks up by constant.
 const CREATE_BIT: usize = Privilege::CREATE.bits().trailing_zeros() as usize;
@@ -53,22 +70,107 @@ impl DataversePolicy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn check(&self, user: UserId, privilege: Privilege, record: RecordId) -> RecordReason {
+        self.check_in(&self.records, user, privilege, record)
+    }
+
+    /// Decides on a record of a [`Records`] version (a [`RecordStore`](super::RecordStore)
+    /// snapshot), reading its facts and shares there. Like [`check`](Self::check), which is
+    /// this on the policy's own records.
+    pub fn check_in(
+        &self,
+        records: &Records,
+        user: UserId,
+        privilege: Privilege,
+        record: RecordId,
+    ) -> RecordReason {
+        if self.users.get(user.index()).is_none() {
+            return RecordReason::UnknownUser(user);
+        }
+        let Some(slot) = records.slot(record.index()) else {
+            return RecordReason::UnknownRecord(record);
+        };
+        let facts = RecordView {
+            id: record,
+            raw: slot.info,
+            active: slot.active,
+            parents: records.parents_of(record),
+        };
+        self.decide(user, privilege, &facts, records)
+    }
+
+    /// Decides on a record the application describes by its facts, with its shares (and its
+    /// ancestors' facts, for cascaded shares) from `shares`.
+    ///
+    /// Invalid facts deny: an unknown table, owner or business unit, an access team as owner
+    /// (R4.2), an owner on an organization-owned table or none on another, or in classic mode
+    /// an owning unit other than the owner's (R2.7).
+    ///
+    /// ```
+    /// use accessgate::dataverse::*;
+    /// use accessgate::{AccessLevel, Privilege};
+    ///
+    /// let mut model = DataverseModel::default();
+    /// model.business_units.push(BusinessUnitDef::root("contoso"));
+    /// model.tables.push(TableDef::user_owned("account"));
+    /// model.roles.push(RoleDef::new("rep").grant("account", Privilege::READ, AccessLevel::BusinessUnit));
+    /// model.users.push(UserDef::new("alice", "contoso"));
+    /// model.users.push(UserDef::new("bob", "contoso"));
+    /// model.role_assignments.push(RoleAssignmentDef::user("alice", "rep"));
+    /// let policy = model.build()?;
+    ///
+    /// let alice = policy.user_id("alice").ok_or("alice")?;
+    /// let bob = policy.user_id("bob").ok_or("bob")?;
+    /// let account = policy.table_id("account").ok_or("account")?;
+    /// // Row 7 of the application's own account table, owned by bob.
+    /// let row = RecordFacts::owned_by(RecordId::new(7), account, RecordOwner::User(bob));
+    /// let reason = policy.check_facts(alice, Privilege::READ, &row, &NoShares);
+    /// assert_eq!(reason.code(), "role_level");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check_facts(
+        &self,
+        user: UserId,
+        privilege: Privilege,
+        facts: &RecordFacts,
+        shares: &dyn ShareSource,
+    ) -> RecordReason {
+        let raw = raw_info(facts);
+        let view = RecordView {
+            id: facts.id,
+            raw,
+            active: facts.active,
+            parents: &facts.parents,
+        };
+        self.decide(user, privilege, &view, shares)
+    }
+
+    /// The decision of [`check_in`](Self::check_in) and [`check_facts`](Self::check_facts).
+    fn decide(
+        &self,
+        user: UserId,
+        privilege: Privilege,
+        facts: &RecordView<'_>,
+        source: &dyn ShareSource,
+    ) -> RecordReason {
+        let record = facts.id;
         let Some(u) = self.users.get(user.index()) else {
             return RecordReason::UnknownUser(user);
-        };
-        let Some(rec) = self.records.get(record.index()) else {
-            return RecordReason::UnknownRecord(record);
         };
         let bit = match privilege.index() {
             Some(bit) if privilege != Privilege::CREATE => bit,
             _ => return RecordReason::NotARecordPrivilege(privilege),
         };
+        let rec = match self.resolved(&facts.raw) {
+            Ok(rec) => rec,
+            Err(reason) => return reason,
+        };
+        let rec = &rec;
         if u.admission != Admission::Admitted {
             return RecordReason::NotAdmitted(u.admission);
         }
         let table_id = TableId(rec.table);
         let Some(table) = self.tables.get(rec.table as usize) else {
-            return RecordReason::UnknownRecord(record);
+            return RecordReason::UnknownTable(table_id);
         };
         if !table.applicable.contains(privilege) {
             return RecordReason::PrivilegeDoesNotApply {
@@ -95,22 +197,36 @@ impl DataversePolicy {
         };
         let highest = best.level;
         let grants = self.user_grants.get(user.0);
-        for share in self.record_shares.get(record.0) {
+        let mut shared = None;
+        let walk = self.walk_shares(facts, rec, source, true, &mut |share| {
             if !share.rights.contains(privilege) {
-                continue;
+                return ControlFlow::Continue(());
             }
-            if let Some(grant) = self.activating_grant(user.0, share.with, rec.table, bit, grants) {
-                return RecordReason::Shared {
-                    with: share.with,
-                    rights: share.rights,
-                    inherited_from: (share.inherited_from != NO_RECORD)
-                        .then_some(RecordId(share.inherited_from)),
-                    grant,
-                };
+            match self.activating_grant(user.0, share.with, rec.table, bit, grants) {
+                Some(grant) => {
+                    shared = Some(RecordReason::Shared {
+                        with: share.with,
+                        rights: share.rights,
+                        inherited_from: share.inherited_from,
+                        grant,
+                    });
+                    ControlFlow::Break(())
+                }
+                None => ControlFlow::Continue(()),
             }
-        }
-        if let Some(reason) = self.hierarchy_reach(user, privilege, record, rec, Some(best)) {
+        });
+        if let Some(reason) = shared {
             return reason;
+        }
+        if let Some(reason) = self.hierarchy_reach(user, privilege, facts, rec, source, Some(best))
+        {
+            return reason;
+        }
+        if walk == Walk::Truncated {
+            return RecordReason::CascadeLimit {
+                record,
+                depth: self.options.cascade_depth,
+            };
         }
         RecordReason::OutsideLevels {
             record,
@@ -120,6 +236,37 @@ impl DataversePolicy {
         }
     }
 
+    /// A record's facts as the configuration reads them: the owning unit filled in, and why
+    /// not when the facts do not fit the configuration.
+    pub(crate) fn resolved(&self, raw: &RecordInfo) -> Result<RecordInfo, RecordReason> {
+        let table = TableId(raw.table);
+        let Some(info) = self.tables.get(raw.table as usize) else {
+            return Err(RecordReason::UnknownTable(table));
+        };
+        if info.organization_owned {
+            return match (raw.owner, raw.owning_unit) {
+                (Owner::Organization, NO_UNIT) => Ok(*raw),
+                (Owner::User(u), _) => Err(RecordReason::OwnerCannotOwn {
+                    owner: PrincipalId::User(UserId(u)),
+                    table,
+                }),
+                (Owner::Team(t), _) => Err(RecordReason::OwnerCannotOwn {
+                    owner: PrincipalId::Team(TeamId(t)),
+                    table,
+                }),
+                (Owner::Organization, unit) => {
+                    Err(RecordReason::UnknownBusinessUnit(BusinessUnitId(unit)))
+                }
+            };
+        }
+        let owner = match raw.owner {
+            Owner::User(u) => PrincipalId::User(UserId(u)),
+            Owner::Team(t) => PrincipalId::Team(TeamId(t)),
+            Owner::Organization => return Err(RecordReason::MissingOwner { table }),
+        };
+        let unit = (raw.owning_unit != NO_UNIT).then_some(BusinessUnitId(raw.owning_unit));
+        self.new_record(table, owner, unit).map(|(rec, _)| rec)
+    }
     /// The ownership part every level includes (R2.3, R2.10, R4.5).
     #[inline]
     ///

@@ -8,6 +8,9 @@ use super::error::{EntityKind, ModelError};
 use super::model::{DataverseModel, HierarchyModel, ManagerUnitReach};
 use super::policy::*;
 use super::reason::{RecordReason, RoleGrant};
+use super::records::ShareSource;
+use super::walk::RecordView;
+use std::ops::ControlFlow;
 
 /// Marks "no manager" / "no position".
 const NONE: u32 = u32::MAX;
@@ -194,8 +197,9 @@ impl DataversePolicy {
         &self,
         user: UserId,
         privilege: Privilege,
-        record: RecordId,
+        record: &RecordView<'_>,
         rec: &RecordInfo,
+        source: &dyn ShareSource,
         grant: Option<RoleGrant>,
     ) -> Option<RecordReason> {
         let h = &self.options.hierarchy;
@@ -236,27 +240,36 @@ impl DataversePolicy {
             }
             Owner::Organization => return None,
         }
-        for share in self.record_shares.get(record.0) {
-            if !share.rights.contains(privilege)
-                || (share.inherited_from != NO_RECORD && !h.include_inherited_shares)
-            {
-                continue;
-            }
-            match share.with {
-                SharedWith::User(v) => {
-                    if let Some(r) = try_report(v.0, HierarchyPath::SharedWithReport) {
-                        return Some(r);
-                    }
+        let mut found = None;
+        self.walk_shares(
+            record,
+            rec,
+            source,
+            h.include_inherited_shares,
+            &mut |share| {
+                if !share.rights.contains(privilege) {
+                    return ControlFlow::Continue(());
                 }
-                SharedWith::Team(t) => {
-                    for &v in self.team_members.get(t.0) {
-                        if let Some(r) = try_report(v, HierarchyPath::SharedWithReportTeam(t)) {
-                            return Some(r);
-                        }
+                let reached = match share.with {
+                    SharedWith::User(v) => try_report(v.0, HierarchyPath::SharedWithReport),
+                    SharedWith::Team(t) => self
+                        .team_members
+                        .get(t.0)
+                        .iter()
+                        .find_map(|&v| try_report(v, HierarchyPath::SharedWithReportTeam(t))),
+                    SharedWith::Organization => None,
+                };
+                match reached {
+                    Some(reason) => {
+                        found = Some(reason);
+                        ControlFlow::Break(())
                     }
+                    None => ControlFlow::Continue(()),
                 }
-                SharedWith::Organization => {}
-            }
+            },
+        );
+        if found.is_some() {
+            return found;
         }
         None
     }

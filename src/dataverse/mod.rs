@@ -15,7 +15,6 @@
 
 mod action;
 mod batch;
-mod cascade;
 mod columns;
 mod compile;
 mod diff;
@@ -27,7 +26,9 @@ mod lint;
 mod model;
 mod policy;
 mod reason;
+mod records;
 mod stats;
+mod walk;
 
 pub use action::{Action, ActionReason, Check, DESKTOP_FLOW_REQUIREMENTS};
 pub use batch::{
@@ -45,8 +46,13 @@ pub use hierarchy::HierarchyPath;
 pub use lint::{lint, Lint, LintCode, Severity};
 pub use model::*;
 pub use policy::{
-    Admission, BusinessUnitId, DataversePolicy, PrincipalId, RecordId, RoleId, SharedWith, TableId,
-    TeamId, UserId, Via,
+    Admission, BusinessUnitId, Configuration, DataversePolicy, PrincipalId, RecordId,
+    RelationshipId, RoleId, SharedWith, TableId, TeamId, UserId, Via,
 };
 pub use reason::{Path, RecordReason, RoleGrant};
+pub use records::{
+    NoShares, ParentFact, RecordFacts, RecordOwner, RecordStore, Records, ShareFact, ShareSource,
+    StoreError, Transaction, RECORD_LIMIT,
+};
 pub use stats::MemoryUsage;
+pub use walk::VISIT_LIMIT;

@@ -209,6 +209,11 @@ pub struct DataverseOptions {
     pub column_profiles_through_access_teams: bool,
     /// Hierarchy security (R6).
     pub hierarchy: HierarchyOptions,
+    /// How many parent links a decision follows upwards to find shares cascading to a record
+    /// (R5.8). Dataverse sets no bound; we do, so one decision costs a bounded walk. Default 16
+    /// levels (and at most 256 ancestors); a decision that found nothing within the bound but
+    /// could not look further denies as `cascade_limit`, not `outside_levels`.
+    pub cascade_depth: u8,
 }
 
 /// Hierarchy security settings (R6).
@@ -295,6 +300,7 @@ impl Default for DataverseOptions {
             create_for_other_requires_assign: false,
             column_profiles_through_access_teams: true,
             hierarchy: HierarchyOptions::default(),
+            cascade_depth: 16,
         }
     }
 }

@@ -27,9 +27,12 @@ dense_id!(
     TeamId
 );
 dense_id!(
-    /// A record of a compiled [`DataversePolicy`].
-    RecordId
+    /// A relationship between two tables of a compiled [`DataversePolicy`].
+    RelationshipId
 );
+
+pub use super::records::RecordId;
+use super::records::Records;
 
 /// Marks "no business unit" (organization-owned records).
 pub(crate) const NO_UNIT: u32 = u32::MAX;
@@ -42,7 +45,7 @@ pub(crate) struct Names {
     pub(crate) roles: Interner,
     pub(crate) users: Interner,
     pub(crate) teams: Interner,
-    pub(crate) records: Interner,
+    pub(crate) relationships: Interner,
 }
 
 impl Names {
@@ -175,23 +178,39 @@ pub enum SharedWith {
     Organization,
 }
 
+/// A relationship's two tables and how shares cascade along it (R5.8).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ShareEntry {
-    pub(crate) with: SharedWith,
-    pub(crate) rights: Privilege,
-    /// The record whose share cascaded here, or `NO_RECORD` for a direct share (R5.8).
-    pub(crate) inherited_from: u32,
+pub(crate) struct RelationshipInfo {
+    pub(crate) parent_table: u32,
+    pub(crate) child_table: u32,
+    pub(crate) cascade: super::model::Cascade,
 }
 
-/// Marks a direct share.
-pub(crate) const NO_RECORD: u32 = u32::MAX;
-
-/// A compiled Dataverse environment: immutable, `Send + Sync`, laid out for evaluation.
+/// A compiled Dataverse environment: the configuration (immutable, `Send + Sync`, laid out for
+/// evaluation and shared behind an `Arc`) and a version of the records to decide on.
 ///
-/// Built by [`DataverseModel::build`](super::DataverseModel::build). Entities are dense indices;
-/// a decision reads arrays and never hashes or allocates.
+/// Built by [`DataverseModel::build`](super::DataverseModel::build), which loads the document's
+/// records and shares into the record version. Entities are dense indices; a decision reads
+/// arrays and never hashes or allocates. [`with_records`](Self::with_records) pairs the same
+/// configuration with another version of the records (a [`RecordStore`](super::RecordStore)
+/// snapshot) in O(1).
 #[derive(Debug, Clone)]
 pub struct DataversePolicy {
+    pub(crate) config: std::sync::Arc<Configuration>,
+    pub(crate) records: Records,
+}
+
+impl std::ops::Deref for DataversePolicy {
+    type Target = Configuration;
+
+    fn deref(&self) -> &Configuration {
+        &self.config
+    }
+}
+
+/// The configuration part of a [`DataversePolicy`]: everything but records.
+#[derive(Debug, Clone)]
+pub struct Configuration {
     pub(crate) options: DataverseOptions,
     pub(crate) names: Names,
     pub(crate) tree: Tree,
@@ -209,8 +228,7 @@ pub struct DataversePolicy {
     pub(crate) team_roles: Csr<(u32, u32)>,
     /// Whether each user is enabled (R8.5: a disabled user may still own records).
     pub(crate) user_enabled: Vec<bool>,
-    pub(crate) records: Vec<RecordInfo>,
-    pub(crate) record_shares: Csr<ShareEntry>,
+    pub(crate) relationships: Vec<RelationshipInfo>,
     pub(crate) hierarchy: super::hierarchy::HierarchyIndex,
     pub(crate) columns: super::columns::ColumnIndex,
 }
@@ -219,8 +237,8 @@ impl DataversePolicy {
     name_lookups! {
         /// The id of the user named `name`.
         user_id, user_name, users, UserId;
-        /// The id of the record named `name`.
-        record_id, record_name, records, RecordId;
+        /// The id of the relationship named `name`.
+        relationship_id, relationship_name, relationships, RelationshipId;
         /// The id of the role named `name`.
         role_id, role_name, roles, RoleId;
         /// The id of the team named `name`.
@@ -241,9 +259,33 @@ impl DataversePolicy {
         self.users.len()
     }
 
-    /// Number of records.
+    /// Number of records in the policy's record version.
     pub fn record_count(&self) -> usize {
         self.records.len()
+    }
+
+    /// The key of the record with application id `name`, in the policy's record version.
+    pub fn record_id(&self, name: &str) -> Option<RecordId> {
+        self.records.id(name)
+    }
+
+    /// The application id of a record; `"?"` for a key the policy's records do not hold.
+    pub fn record_name(&self, record: RecordId) -> &str {
+        self.records.name(record).unwrap_or("?")
+    }
+
+    /// The record version decisions by key read.
+    pub fn records(&self) -> &Records {
+        &self.records
+    }
+
+    /// The same configuration with another version of the records, in O(1) (the configuration
+    /// is shared).
+    pub fn with_records(&self, records: Records) -> DataversePolicy {
+        DataversePolicy {
+            config: std::sync::Arc::clone(&self.config),
+            records,
+        }
     }
 
     /// Whether `user` passes the environment gate (R8.4), and if not, why.
@@ -275,13 +317,13 @@ impl DataversePolicy {
 
     /// The table of a record.
     pub fn record_table(&self, record: RecordId) -> Option<TableId> {
-        self.records.get(record.index()).map(|r| TableId(r.table))
+        self.records.info(record).map(|r| TableId(r.table))
     }
 
     /// The owner and owning business unit of a record; `None` for an organization-owned record
     /// or an unknown id.
     pub fn record_owner(&self, record: RecordId) -> Option<(PrincipalId, BusinessUnitId)> {
-        let rec = self.records.get(record.index())?;
+        let rec = self.resolved(self.records.info(record)?).ok()?;
         let owner = match rec.owner {
             Owner::User(u) => PrincipalId::User(UserId(u)),
             Owner::Team(t) => PrincipalId::Team(TeamId(t)),

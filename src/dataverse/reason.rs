@@ -83,6 +83,20 @@ pub enum RecordReason {
         /// The user's own grant of the privilege (R6.7).
         grant: RoleGrant,
     },
+    /// Deny: nothing reached the record within the bound of the cascaded-share walk
+    /// ([`DataverseOptions::cascade_depth`](super::DataverseOptions::cascade_depth)); shares of
+    /// more distant ancestors were not looked at.
+    CascadeLimit {
+        /// The record.
+        record: RecordId,
+        /// The depth bound.
+        depth: u8,
+    },
+    /// Deny: the record's facts give no owner, on a table whose records must have one.
+    MissingOwner {
+        /// The table.
+        table: TableId,
+    },
     /// Deny: the user id is not in the policy.
     UnknownUser(UserId),
     /// Deny: the record id is not in the policy.
@@ -196,7 +210,9 @@ impl RecordReason {
             | RecordReason::NotAdmitted(_)
             | RecordReason::PrivilegeDoesNotApply { .. }
             | RecordReason::NoPrivilege { .. }
-            | RecordReason::OutsideLevels { .. } => Decision::Deny,
+            | RecordReason::OutsideLevels { .. }
+            | RecordReason::CascadeLimit { .. }
+            | RecordReason::MissingOwner { .. } => Decision::Deny,
         }
     }
 
@@ -223,6 +239,8 @@ impl RecordReason {
             RecordReason::PrivilegeDoesNotApply { .. } => "privilege_does_not_apply",
             RecordReason::NoPrivilege { .. } => "no_privilege",
             RecordReason::OutsideLevels { .. } => "outside_levels",
+            RecordReason::CascadeLimit { .. } => "cascade_limit",
+            RecordReason::MissingOwner { .. } => "missing_owner",
         }
     }
 
@@ -394,12 +412,34 @@ impl fmt::Display for Explained<'_> {
                 p.table_name(table)
             ),
             RecordReason::OutsideLevels { record, table, privilege, highest } => {
-                write!(f, "denied: {privilege} on table `{}` is held up to {highest} level, but record `{}`", p.table_name(table), p.record_name(record))?;
+                write!(f, "denied: {privilege} on table `{}` is held up to {highest} level, but record {}", p.table_name(table), RecordName(record, p))?;
                 if let Some((owner, unit)) = p.record_owner(record) {
                     write!(f, " (owned by {} in business unit `{}`)", PrincipalName(owner, p), p.business_unit_name(unit))?;
                 }
                 f.write_str(" is outside every granted level and not shared with a context that holds it")
             }
+            RecordReason::CascadeLimit { record, depth } => write!(
+                f,
+                "denied: no role level or share reaches record {} within {depth} levels of parent links; shares of more distant ancestors were not looked at (R5.8)",
+                RecordName(record, p)
+            ),
+            RecordReason::MissingOwner { table } => write!(
+                f,
+                "denied: the record's facts give no owner, and records of table `{}` must have one",
+                p.table_name(table)
+            ),
+        }
+    }
+}
+
+/// A record by its application id when the policy's records hold it, else by key.
+struct RecordName<'a>(RecordId, &'a DataversePolicy);
+
+impl fmt::Display for RecordName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1.records().name(self.0) {
+            Some(name) => write!(f, "`{name}`"),
+            None => write!(f, "with key {}", self.0.get()),
         }
     }
 }

@@ -65,14 +65,17 @@ impl DataversePolicy {
             teams: vec_bytes(&self.teams)
                 + csr_bytes(&self.team_members)
                 + csr_bytes(&self.team_roles),
-            records: vec_bytes(&self.records) + csr_bytes(&self.record_shares),
+            records: {
+                let (structure, text) = self.records.heap_bytes();
+                structure + text
+            },
             structure: self.tree.heap_bytes() + vec_bytes(&self.tables) + vec_bytes(&self.roles),
             names: n.business_units.heap_bytes()
                 + n.tables.heap_bytes()
                 + n.roles.heap_bytes()
                 + n.users.heap_bytes()
                 + n.teams.heap_bytes()
-                + n.records.heap_bytes(),
+                + n.relationships.heap_bytes(),
         }
     }
 

@@ -154,7 +154,11 @@ impl AccessFilter {
                 }
                 if !self.records.is_empty() {
                     or(&mut sql);
-                    let ids: Vec<i64> = self.records.iter().map(|r| i64::from(r.0)).collect();
+                    let ids: Vec<i64> = self
+                        .records
+                        .iter()
+                        .map(|r| i64::try_from(r.0).unwrap_or(i64::MAX))
+                        .collect();
                     in_list(&mut sql, &mut params, "id", &ids);
                 }
                 sql.push(')');
