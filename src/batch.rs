@@ -24,7 +24,7 @@ use crate::request::{authorize, Request, Response};
 ///   }
 /// }"#)?;
 /// let policy = doc.build()?;
-/// let read = |record: &str| Request::Record { user: "alice".into(), privilege: Privilege::READ, record: record.into() };
+/// let read = |record: &str| Request::record("alice", Privilege::READ, record);
 /// let responses = authorize_many(&policy, &[read("a1"), read("b1")]);
 /// assert!(responses[0].decision().is_allow());
 /// assert!(!responses[1].decision().is_allow());

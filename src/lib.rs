@@ -18,7 +18,7 @@
 //!   }
 //! }"#)?;
 //! let policy = doc.build()?;
-//! let request = Request::Record { user: "alice".into(), privilege: Privilege::READ, record: "fabrikam".into() };
+//! let request = Request::record("alice", Privilege::READ, "fabrikam");
 //! let response = authorize(&policy, &request);
 //! assert!(!response.decision().is_allow());
 //! assert_eq!(

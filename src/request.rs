@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::{Decision, Privilege};
 use crate::dataverse::{
-    ActionReason, ColumnAccess, ColumnReason, DataversePolicy, PrincipalId, PrincipalRef,
-    RecordReason, ShareTarget,
+    ActionReason, AssignQuery, AssociateManyQuery, AssociateQuery, ColumnQuery, ColumnReason,
+    CreateColumnQuery, CreateQuery, DataverseRequest, DesktopFlowQuery, RecordQuery, RecordReason,
+    RecordRef, ShareQuery,
 };
 use crate::flows::{FlowReason, FlowRequest};
 use crate::folders::{FolderReason, FolderRequest};
@@ -15,107 +16,92 @@ use crate::policy::Policy;
 
 /// A question for [`authorize`]. Ids are the names used in the model document.
 ///
-/// In JSON the variant is the `kind` field:
-/// `{"kind": "record", "user": "alice", "privilege": "Read", "record": "account-1"}`.
+/// Each system owns its request type; this one only says which system asks. In JSON the kind of
+/// question is the `kind` field, one flat list over the three systems:
+/// `{"kind": "record", "user": "alice", "privilege": "Read", "record": "account-1"}`,
+/// `{"kind": "flow", "flow": "send-invoice", "user": "alice"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(from = "WireRequest", into = "WireRequest")]
 #[non_exhaustive]
 pub enum Request {
-    /// May `user` use `privilege` on an existing `record`? (Dataverse)
-    Record {
-        /// The user id.
-        user: String,
-        /// Exactly one of Read, Write, Delete, Append, AppendTo, Assign, Share.
-        privilege: Privilege,
-        /// The record id.
-        record: String,
-    },
-    /// May `user` create a record of `table`? (Dataverse, R2.9)
-    Create {
-        /// The user id.
-        user: String,
-        /// The table id.
-        table: String,
-        /// Who would own the new record; absent means the user.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        owner: Option<PrincipalRef>,
-        /// The owning business unit of the new record; absent means the owner's unit.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        owning_business_unit: Option<String>,
-        /// Existing records the new record will point at through lookups (R1.4): each needs
-        /// Append To, and the new record Append. With lookups the answer lists every check.
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        lookups: Vec<String>,
-    },
-    /// May `user` set a lookup on `record` pointing at `target` (1:N, R1.4), or clear it?
-    Associate {
-        /// The user id.
-        user: String,
-        /// The record whose lookup changes (needs Append).
-        record: String,
-        /// The record it points at (needs Append To).
-        target: String,
-    },
-    /// May `user` associate or disassociate two records in an N:N relationship (R1.5)?
-    AssociateMany {
-        /// The user id.
-        user: String,
-        /// The two records.
-        records: [String; 2],
-    },
-    /// May `user` assign `record` to `new_owner` (R1.7, R5.10)?
-    Assign {
-        /// The user id.
-        user: String,
-        /// The record id.
-        record: String,
-        /// The new owner.
-        new_owner: PrincipalRef,
-    },
-    /// May `user` share `record` with `with`, granting `rights`, or revoke that share (R1.8, R5.6)?
-    Share {
-        /// The user id.
-        user: String,
-        /// The record id.
-        record: String,
-        /// Who it would be shared with.
-        with: ShareTarget,
-        /// The rights granted (ignored for a revoke).
-        #[serde(default)]
-        rights: Privilege,
-        /// Revoke instead of grant.
-        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-        revoke: bool,
-    },
-    /// May `user` read or update `column` of `record` (R7)? The record decision comes first.
-    Column {
-        /// The user id.
-        user: String,
-        /// The record id.
-        record: String,
-        /// The column's logical name.
-        column: String,
-        /// `read` or `update`.
-        access: ColumnAccess,
-    },
-    /// May `user` set `column` when creating a record of `table` they would own (R7.6)?
-    CreateColumn {
-        /// The user id.
-        user: String,
-        /// The table id.
-        table: String,
-        /// The column's logical name.
-        column: String,
-    },
-    /// Does `user` hold the minimum privileges to run a desktop flow (seed 002)?
-    RunDesktopFlow {
-        /// The user id.
-        user: String,
-    },
+    /// A Dataverse question (record, create, associate, assign, share, column, desktop flow).
+    Dataverse(DataverseRequest),
     /// May a caller run a flow? (flow execution permissions)
     Flow(FlowRequest),
     /// May a dashboard user do an action on a folder, flow or admin area? (folder roles)
     Folder(FolderRequest),
+}
+
+impl Request {
+    /// May `user` use `privilege` on the record with id `record`? (Dataverse)
+    pub fn record(user: &str, privilege: Privilege, record: &str) -> Request {
+        Request::Dataverse(DataverseRequest::Record(RecordQuery {
+            user: user.into(),
+            privilege,
+            record: RecordRef::Id(record.into()),
+        }))
+    }
+}
+
+impl From<DataverseRequest> for Request {
+    fn from(request: DataverseRequest) -> Self {
+        Request::Dataverse(request)
+    }
+}
+
+/// The JSON form: every kind of every system in one internally tagged list.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum WireRequest {
+    Record(RecordQuery),
+    Create(CreateQuery),
+    Associate(AssociateQuery),
+    AssociateMany(AssociateManyQuery),
+    Assign(AssignQuery),
+    Share(ShareQuery),
+    Column(ColumnQuery),
+    CreateColumn(CreateColumnQuery),
+    RunDesktopFlow(DesktopFlowQuery),
+    Flow(FlowRequest),
+    Folder(FolderRequest),
+}
+
+impl From<WireRequest> for Request {
+    fn from(wire: WireRequest) -> Self {
+        use DataverseRequest as D;
+        match wire {
+            WireRequest::Record(q) => Request::Dataverse(D::Record(q)),
+            WireRequest::Create(q) => Request::Dataverse(D::Create(q)),
+            WireRequest::Associate(q) => Request::Dataverse(D::Associate(q)),
+            WireRequest::AssociateMany(q) => Request::Dataverse(D::AssociateMany(q)),
+            WireRequest::Assign(q) => Request::Dataverse(D::Assign(q)),
+            WireRequest::Share(q) => Request::Dataverse(D::Share(q)),
+            WireRequest::Column(q) => Request::Dataverse(D::Column(q)),
+            WireRequest::CreateColumn(q) => Request::Dataverse(D::CreateColumn(q)),
+            WireRequest::RunDesktopFlow(q) => Request::Dataverse(D::RunDesktopFlow(q)),
+            WireRequest::Flow(q) => Request::Flow(q),
+            WireRequest::Folder(q) => Request::Folder(q),
+        }
+    }
+}
+
+impl From<Request> for WireRequest {
+    fn from(request: Request) -> Self {
+        use DataverseRequest as D;
+        match request {
+            Request::Dataverse(D::Record(q)) => WireRequest::Record(q),
+            Request::Dataverse(D::Create(q)) => WireRequest::Create(q),
+            Request::Dataverse(D::Associate(q)) => WireRequest::Associate(q),
+            Request::Dataverse(D::AssociateMany(q)) => WireRequest::AssociateMany(q),
+            Request::Dataverse(D::Assign(q)) => WireRequest::Assign(q),
+            Request::Dataverse(D::Share(q)) => WireRequest::Share(q),
+            Request::Dataverse(D::Column(q)) => WireRequest::Column(q),
+            Request::Dataverse(D::CreateColumn(q)) => WireRequest::CreateColumn(q),
+            Request::Dataverse(D::RunDesktopFlow(q)) => WireRequest::RunDesktopFlow(q),
+            Request::Flow(q) => WireRequest::Flow(q),
+            Request::Folder(q) => WireRequest::Folder(q),
+        }
+    }
 }
 
 /// The three permission systems.
@@ -262,7 +248,7 @@ impl fmt::Display for Explained<'_> {
 ///   }
 /// }"#)?;
 /// let policy = doc.build()?;
-/// let request = Request::Record { user: "alice".into(), privilege: Privilege::READ, record: "a1".into() };
+/// let request = Request::record("alice", Privilege::READ, "a1");
 /// let response = authorize(&policy, &request);
 /// assert!(response.decision().is_allow());
 /// println!("{}", response.explain(&policy));
@@ -270,17 +256,9 @@ impl fmt::Display for Explained<'_> {
 /// ```
 pub fn authorize(policy: &Policy, request: &Request) -> Response {
     let reason = match request {
-        Request::Record { .. }
-        | Request::Create { .. }
-        | Request::Associate { .. }
-        | Request::AssociateMany { .. }
-        | Request::Assign { .. }
-        | Request::Share { .. }
-        | Request::Column { .. }
-        | Request::CreateColumn { .. }
-        | Request::RunDesktopFlow { .. } => match &policy.dataverse {
+        Request::Dataverse(request) => match &policy.dataverse {
             None => Reason::NotConfigured(System::Dataverse),
-            Some(p) => dataverse_reason(p, request),
+            Some(p) => p.decide_request(request),
         },
         Request::Flow(request) => match &policy.flows {
             None => Reason::NotConfigured(System::Flows),
@@ -292,131 +270,4 @@ pub fn authorize(policy: &Policy, request: &Request) -> Response {
         },
     };
     Response::new(reason)
-}
-
-fn unknown(kind: &'static str, id: &str) -> Reason {
-    Reason::UnknownId {
-        kind,
-        id: id.to_owned(),
-    }
-}
-
-/// Resolves the names of a Dataverse request and decides it.
-fn dataverse_reason(p: &DataversePolicy, request: &Request) -> Reason {
-    let user = |name: &str| p.user_id(name).ok_or_else(|| unknown("user", name));
-    let record = |name: &str| p.record_id(name).ok_or_else(|| unknown("record", name));
-    let principal = |r: &PrincipalRef| match r {
-        PrincipalRef::User(u) => p
-            .user_id(u)
-            .map(PrincipalId::User)
-            .ok_or_else(|| unknown("user", u)),
-        PrincipalRef::Team(t) => p
-            .team_id(t)
-            .map(PrincipalId::Team)
-            .ok_or_else(|| unknown("team", t)),
-    };
-    let action = |r: ActionReason| Reason::Action(Box::new(r));
-    let decided: Result<Reason, Reason> = (|| {
-        Ok(match request {
-            Request::Record {
-                user: u,
-                privilege,
-                record: r,
-            } => Reason::Record(p.check(user(u)?, *privilege, record(r)?)),
-            Request::Create {
-                user: u,
-                table,
-                owner,
-                owning_business_unit,
-                lookups,
-            } => {
-                let user_id = user(u)?;
-                let table_id = p.table_id(table).ok_or_else(|| unknown("table", table))?;
-                let owner = match owner {
-                    None => PrincipalId::User(user_id),
-                    Some(o) => principal(o)?,
-                };
-                let unit = match owning_business_unit {
-                    None => None,
-                    Some(b) => Some(
-                        p.business_unit_id(b)
-                            .ok_or_else(|| unknown("business unit", b))?,
-                    ),
-                };
-                if lookups.is_empty() {
-                    Reason::Record(p.check_create(user_id, table_id, owner, unit))
-                } else {
-                    let targets = lookups
-                        .iter()
-                        .map(|r| record(r))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    action(p.check_create_with_lookups(user_id, table_id, owner, unit, &targets))
-                }
-            }
-            Request::Associate {
-                user: u,
-                record: r,
-                target,
-            } => action(p.check_associate(user(u)?, record(r)?, record(target)?)),
-            Request::AssociateMany {
-                user: u,
-                records: [a, b],
-            } => action(p.check_associate_many(user(u)?, record(a)?, record(b)?)),
-            Request::Assign {
-                user: u,
-                record: r,
-                new_owner,
-            } => action(p.check_assign(user(u)?, record(r)?, principal(new_owner)?)),
-            Request::Share {
-                user: u,
-                record: r,
-                with,
-                rights,
-                revoke,
-            } => {
-                match with {
-                    ShareTarget::User(name) => user(name).map(|_| ())?,
-                    ShareTarget::Team(name) => p
-                        .team_id(name)
-                        .map(|_| ())
-                        .ok_or_else(|| unknown("team", name))?,
-                    ShareTarget::Organization => {}
-                }
-                action(p.check_share(user(u)?, record(r)?, *rights, *revoke))
-            }
-            Request::RunDesktopFlow { user: u } => action(p.check_desktop_flow_run(user(u)?)),
-            Request::Column {
-                user: u,
-                record: r,
-                column,
-                access,
-            } => {
-                let (user_id, record_id) = (user(u)?, record(r)?);
-                let table = p
-                    .record_table(record_id)
-                    .ok_or_else(|| unknown("record", r))?;
-                Reason::Column(p.check_column(
-                    user_id,
-                    record_id,
-                    p.column_id(table, column),
-                    *access,
-                ))
-            }
-            Request::CreateColumn {
-                user: u,
-                table,
-                column,
-            } => {
-                let user_id = user(u)?;
-                let table_id = p.table_id(table).ok_or_else(|| unknown("table", table))?;
-                Reason::Column(p.check_create_column(
-                    user_id,
-                    table_id,
-                    p.column_id(table_id, column),
-                ))
-            }
-            Request::Flow(_) | Request::Folder(_) => Reason::NotConfigured(System::Dataverse),
-        })
-    })();
-    decided.unwrap_or_else(|unknown| unknown)
 }

@@ -366,11 +366,13 @@ fn csk_fixture_diff_is_exact() -> Result<(), Box<dyn Error>> {
         ("reviewer", "result-maker", true),
         ("stranger", "result-reviewer", false),
     ] {
-        let request = Request::Record {
-            user: user.into(),
-            privilege: read,
-            record: record.into(),
-        };
+        let request = Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
+            accessgate::dataverse::RecordQuery {
+                user: user.into(),
+                privilege: read,
+                record: record.into(),
+            },
+        ));
         assert_eq!(authorize(&before, &request).decision().is_allow(), !gained);
         assert_eq!(authorize(&after, &request).decision().is_allow(), gained);
     }

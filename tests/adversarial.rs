@@ -26,11 +26,13 @@ use accessgate::{authorize, AccessLevel, Decision, Policy, PolicyDocument, Privi
 type Result = std::result::Result<(), Box<dyn Error>>;
 
 fn record(user: &str, privilege: Privilege, record: &str) -> Request {
-    Request::Record {
-        user: user.into(),
-        privilege,
-        record: record.into(),
-    }
+    Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
+        accessgate::dataverse::RecordQuery {
+            user: user.into(),
+            privilege,
+            record: record.into(),
+        },
+    ))
 }
 
 /// `(decision, code)` of a request.

@@ -139,7 +139,7 @@ proptest! {
         let whole = Policy::from(policy);
         let named: Vec<Request> = decisions
             .iter()
-            .map(|(u, p, r, _)| Request::Record { user: u.clone(), privilege: *p, record: r.clone() })
+            .map(|(u, p, r, _)| Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { user: u.clone(), privilege: *p, record: r.clone().into() })))
             .collect();
         let responses = authorize_many(&whole, &named);
         prop_assert_eq!(responses.len(), named.len());

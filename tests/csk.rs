@@ -34,19 +34,23 @@ fn every_csk_cell_through_authorize() -> Result<(), Box<dyn Error>> {
             for (privilege, cell) in PRIVILEGES.into_iter().zip(cells) {
                 for owner in [user, "stranger"] {
                     let request = if privilege == Privilege::CREATE {
-                        Request::Create {
-                            user: user.into(),
-                            table: table.clone(),
-                            owner: Some(PrincipalRef::User(owner.into())),
-                            owning_business_unit: None,
-                            lookups: Vec::new(),
-                        }
+                        Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(
+                            accessgate::dataverse::CreateQuery {
+                                user: user.into(),
+                                table: table.clone(),
+                                owner: Some(PrincipalRef::User(owner.into())),
+                                owning_business_unit: None,
+                                lookups: Vec::new(),
+                            },
+                        ))
                     } else {
-                        Request::Record {
-                            user: user.into(),
-                            privilege,
-                            record: format!("{owner}:{table}"),
-                        }
+                        Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
+                            accessgate::dataverse::RecordQuery {
+                                user: user.into(),
+                                privilege,
+                                record: format!("{owner}:{table}").into(),
+                            },
+                        ))
                     };
                     let response = authorize(&policy, &request);
                     let (decision, code) = match (cell, owner == user) {
@@ -124,11 +128,13 @@ fn automation_kit_admin_roles() -> Result<(), Box<dyn Error>> {
             ] {
                 let r = authorize(
                     &policy,
-                    &Request::Record {
-                        user: user.into(),
-                        privilege,
-                        record: t.clone(),
-                    },
+                    &Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
+                        accessgate::dataverse::RecordQuery {
+                            user: user.into(),
+                            privilege,
+                            record: t.clone().into(),
+                        },
+                    )),
                 );
                 let crud = privilege != Privilege::APPEND;
                 assert_eq!(
@@ -140,13 +146,15 @@ fn automation_kit_admin_roles() -> Result<(), Box<dyn Error>> {
             }
             let create = authorize(
                 &policy,
-                &Request::Create {
-                    user: user.into(),
-                    table: t.clone(),
-                    owner: Some(PrincipalRef::User("maker".into())),
-                    owning_business_unit: None,
-                    lookups: Vec::new(),
-                },
+                &Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(
+                    accessgate::dataverse::CreateQuery {
+                        user: user.into(),
+                        table: t.clone(),
+                        owner: Some(PrincipalRef::User("maker".into())),
+                        owning_business_unit: None,
+                        lookups: Vec::new(),
+                    },
+                )),
             );
             assert_eq!(create.decision().is_allow(), in_role, "{user} Create {t}");
         }

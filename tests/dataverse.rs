@@ -143,11 +143,13 @@ fn policy_is_send_and_sync() -> Result<(), Box<dyn Error>> {
         }
         .build()?,
     );
-    let request = Request::Record {
-        user: "alice".into(),
-        privilege: Privilege::READ,
-        record: "a1".into(),
-    };
+    let request = Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
+        accessgate::dataverse::RecordQuery {
+            user: "alice".into(),
+            privilege: Privilege::READ,
+            record: "a1".into(),
+        },
+    ));
     let expected = authorize(&policy, &request);
     let handles: Vec<_> = (0..4)
         .map(|_| {

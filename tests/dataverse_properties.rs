@@ -117,14 +117,14 @@ proptest! {
         records.push("ghost".into());
         for u in &users {
             for r in &records {
-                let response = authorize(&policy, &Request::Record { user: u.clone(), privilege: Privilege::from_bits_retain(bits), record: r.clone() });
+                let response = authorize(&policy, &Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { user: u.clone(), privilege: Privilege::from_bits_retain(bits), record: r.clone().into() })));
                 if u == "ghost" || r == "ghost" {
                     prop_assert_eq!(response.decision(), Decision::Deny);
                 }
                 let _ = response.explain(&policy).to_string();
             }
             for t in &m.tables {
-                let response = authorize(&policy, &Request::Create { user: u.clone(), table: t.id.clone(), owner: None, owning_business_unit: None , lookups: Vec::new()});
+                let response = authorize(&policy, &Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(accessgate::dataverse::CreateQuery { user: u.clone(), table: t.id.clone(), owner: None, owning_business_unit: None , lookups: Vec::new()})));
                 let _ = response.explain(&policy).to_string();
             }
         }

@@ -71,70 +71,86 @@ fn resolve(m: &DataverseModel, raw: &[RawRequest]) -> Vec<Request> {
                 }
             };
             match kind {
-                0..=4 => Request::Record {
-                    user: u,
-                    privilege: if d >= 248 {
-                        Privilege::from_bits_retain(d.wrapping_mul(37))
-                    } else {
-                        Privilege::EACH[1 + usize::from(d) % 7]
+                0..=4 => Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
+                    accessgate::dataverse::RecordQuery {
+                        user: u,
+                        privilege: if d >= 248 {
+                            Privilege::from_bits_retain(d.wrapping_mul(37))
+                        } else {
+                            Privilege::EACH[1 + usize::from(d) % 7]
+                        },
+                        record: rec(b).into(),
                     },
-                    record: rec(b),
-                },
-                5 => Request::Create {
-                    user: u,
-                    table: if ghost && d % 3 == 2 {
-                        "ghost".into()
-                    } else {
-                        table(b)
+                )),
+                5 => Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(
+                    accessgate::dataverse::CreateQuery {
+                        user: u,
+                        table: if ghost && d % 3 == 2 {
+                            "ghost".into()
+                        } else {
+                            table(b)
+                        },
+                        owner: match c % 4 {
+                            0 => None,
+                            1 | 2 => Some(principal(c / 4)),
+                            _ => Some(PrincipalRef::User(user(a))),
+                        },
+                        owning_business_unit: (d % 3 == 0).then(|| bu(usize::from(d) / 3 + c)),
+                        lookups: Vec::new(),
                     },
-                    owner: match c % 4 {
-                        0 => None,
-                        1 | 2 => Some(principal(c / 4)),
-                        _ => Some(PrincipalRef::User(user(a))),
+                )),
+                6 => Request::Dataverse(accessgate::dataverse::DataverseRequest::Column(
+                    accessgate::dataverse::ColumnQuery {
+                        user: u,
+                        record: rec(b),
+                        column: column(c),
+                        access: if flag {
+                            ColumnAccess::Read
+                        } else {
+                            ColumnAccess::Update
+                        },
                     },
-                    owning_business_unit: (d % 3 == 0).then(|| bu(usize::from(d) / 3 + c)),
-                    lookups: Vec::new(),
-                },
-                6 => Request::Column {
-                    user: u,
-                    record: rec(b),
-                    column: column(c),
-                    access: if flag {
-                        ColumnAccess::Read
-                    } else {
-                        ColumnAccess::Update
+                )),
+                7 => Request::Dataverse(accessgate::dataverse::DataverseRequest::CreateColumn(
+                    accessgate::dataverse::CreateColumnQuery {
+                        user: u,
+                        table: table(b),
+                        column: column(c),
                     },
-                },
-                7 => Request::CreateColumn {
-                    user: u,
-                    table: table(b),
-                    column: column(c),
-                },
-                8 => Request::Associate {
-                    user: u,
-                    record: rec(b),
-                    target: record(c),
-                },
-                9 => Request::AssociateMany {
-                    user: u,
-                    records: [rec(b), record(c)],
-                },
-                10 => Request::Assign {
-                    user: u,
-                    record: rec(b),
-                    new_owner: principal(c),
-                },
-                _ => Request::Share {
-                    user: u,
-                    record: rec(b),
-                    with: match c % 3 {
-                        0 => ShareTarget::User(user(c / 3)),
-                        1 => team(c / 3).map_or(ShareTarget::Organization, ShareTarget::Team),
-                        _ => ShareTarget::Organization,
+                )),
+                8 => Request::Dataverse(accessgate::dataverse::DataverseRequest::Associate(
+                    accessgate::dataverse::AssociateQuery {
+                        user: u,
+                        record: rec(b),
+                        target: record(c),
                     },
-                    rights: Privilege::from_bits_retain(d),
-                    revoke: flag,
-                },
+                )),
+                9 => Request::Dataverse(accessgate::dataverse::DataverseRequest::AssociateMany(
+                    accessgate::dataverse::AssociateManyQuery {
+                        user: u,
+                        records: [rec(b), record(c)],
+                    },
+                )),
+                10 => Request::Dataverse(accessgate::dataverse::DataverseRequest::Assign(
+                    accessgate::dataverse::AssignQuery {
+                        user: u,
+                        record: rec(b),
+                        new_owner: principal(c),
+                    },
+                )),
+                _ => Request::Dataverse(accessgate::dataverse::DataverseRequest::Share(
+                    accessgate::dataverse::ShareQuery {
+                        user: u,
+                        record: rec(b),
+                        with: match c % 3 {
+                            0 => ShareTarget::User(user(c / 3)),
+                            1 => team(c / 3).map_or(ShareTarget::Organization, ShareTarget::Team),
+                            _ => ShareTarget::Organization,
+                        },
+                        rights: Privilege::from_bits_retain(d),
+                        revoke: flag,
+                    },
+                )),
             }
         })
         .collect()

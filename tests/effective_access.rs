@@ -253,11 +253,13 @@ fn csk_matrix_cell_by_cell_through_authorize() -> Result<(), Box<dyn Error>> {
                 for owner in [user, "stranger"] {
                     let response = authorize(
                         &policy,
-                        &Request::Record {
-                            user: user.into(),
-                            privilege,
-                            record: format!("{owner}:{}", table.id),
-                        },
+                        &Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
+                            accessgate::dataverse::RecordQuery {
+                                user: user.into(),
+                                privilege,
+                                record: format!("{owner}:{}", table.id).into(),
+                            },
+                        )),
                     );
                     let expected = cell.applicable
                         && (cell.level == AccessLevel::Organization

@@ -38,31 +38,43 @@ fn dataverse_requests(m: &DataverseModel) -> Vec<Request> {
     for u in &m.users {
         for r in &m.records {
             for p in Privilege::EACH.into_iter().skip(1) {
-                out.push(Request::Record {
-                    user: u.id.clone(),
-                    privilege: p,
-                    record: r.id.clone(),
-                });
+                out.push(Request::Dataverse(
+                    accessgate::dataverse::DataverseRequest::Record(
+                        accessgate::dataverse::RecordQuery {
+                            user: u.id.clone(),
+                            privilege: p,
+                            record: r.id.clone().into(),
+                        },
+                    ),
+                ));
             }
             for column in ["c0", "c1"] {
                 for access in [ColumnAccess::Read, ColumnAccess::Update] {
-                    out.push(Request::Column {
-                        user: u.id.clone(),
-                        record: r.id.clone(),
-                        column: column.into(),
-                        access,
-                    });
+                    out.push(Request::Dataverse(
+                        accessgate::dataverse::DataverseRequest::Column(
+                            accessgate::dataverse::ColumnQuery {
+                                user: u.id.clone(),
+                                record: r.id.clone(),
+                                column: column.into(),
+                                access,
+                            },
+                        ),
+                    ));
                 }
             }
         }
         for t in &m.tables {
-            out.push(Request::Create {
-                user: u.id.clone(),
-                table: t.id.clone(),
-                owner: None,
-                owning_business_unit: None,
-                lookups: Vec::new(),
-            });
+            out.push(Request::Dataverse(
+                accessgate::dataverse::DataverseRequest::Create(
+                    accessgate::dataverse::CreateQuery {
+                        user: u.id.clone(),
+                        table: t.id.clone(),
+                        owner: None,
+                        owning_business_unit: None,
+                        lookups: Vec::new(),
+                    },
+                ),
+            ));
         }
     }
     out
@@ -168,15 +180,15 @@ proptest! {
         let ghost = |r: &Request| -> Vec<Request> {
             let mut out = Vec::new();
             match r.clone() {
-                Request::Record { privilege, record, user } => {
-                    out.push(Request::Record { user: "ghost".into(), privilege, record });
-                    out.push(Request::Record { user, privilege, record: "ghost".into() });
+                Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { privilege, record, user })) => {
+                    out.push(Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { user: "ghost".into(), privilege, record })));
+                    out.push(Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { user, privilege, record: "ghost".into() })));
                 }
-                Request::Create { user, owner, owning_business_unit, .. } => {
-                    out.push(Request::Create { user, table: "ghost".into(), owner, owning_business_unit, lookups: Vec::new() });
+                Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(accessgate::dataverse::CreateQuery { user, owner, owning_business_unit, .. })) => {
+                    out.push(Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(accessgate::dataverse::CreateQuery { user, table: "ghost".into(), owner, owning_business_unit, lookups: Vec::new() })));
                 }
-                Request::Column { user, column, access, .. } => {
-                    out.push(Request::Column { user, record: "ghost".into(), column, access });
+                Request::Dataverse(accessgate::dataverse::DataverseRequest::Column(accessgate::dataverse::ColumnQuery { user, column, access, .. })) => {
+                    out.push(Request::Dataverse(accessgate::dataverse::DataverseRequest::Column(accessgate::dataverse::ColumnQuery { user, record: "ghost".into(), column, access })));
                 }
                 _ => {}
             }

@@ -63,11 +63,13 @@ fn policy(m: &DataverseModel) -> Result<accessgate::Policy, Box<dyn Error>> {
 }
 
 fn record(user: &str, privilege: Privilege, record: &str) -> Request {
-    Request::Record {
-        user: user.into(),
-        privilege,
-        record: record.into(),
-    }
+    Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
+        accessgate::dataverse::RecordQuery {
+            user: user.into(),
+            privilege,
+            record: record.into(),
+        },
+    ))
 }
 
 fn set_level(m: &mut DataverseModel, role: &str, table: &str, p: Privilege, l: AccessLevel) {
@@ -180,11 +182,13 @@ fn ag002_append_without_append_to() -> Result<(), Box<dyn Error>> {
     );
     assert_eq!(codes(&m), ["AG002"]);
     let p = policy(&m)?;
-    let associate = Request::Associate {
-        user: "alice".into(),
-        record: "con-a".into(),
-        target: "acc-a".into(),
-    };
+    let associate = Request::Dataverse(accessgate::dataverse::DataverseRequest::Associate(
+        accessgate::dataverse::AssociateQuery {
+            user: "alice".into(),
+            record: "con-a".into(),
+            target: "acc-a".into(),
+        },
+    ));
     assert!(!authorize(&p, &associate).decision().is_allow());
     assert!(authorize(&policy(&clean())?, &associate)
         .decision()
@@ -258,11 +262,13 @@ fn ag005_team_without_roles() -> Result<(), Box<dyn Error>> {
     let mut m = clean();
     m.teams.push(TeamDef::owner("idle", "contoso", &["alice"]));
     assert_eq!(codes(&m), ["AG005"]);
-    let assign = Request::Assign {
-        user: "alice".into(),
-        record: "acc-a".into(),
-        new_owner: PrincipalRef::Team("idle".into()),
-    };
+    let assign = Request::Dataverse(accessgate::dataverse::DataverseRequest::Assign(
+        accessgate::dataverse::AssignQuery {
+            user: "alice".into(),
+            record: "acc-a".into(),
+            new_owner: PrincipalRef::Team("idle".into()),
+        },
+    ));
     let response = authorize(&policy(&m)?, &assign);
     assert!(!response.decision().is_allow());
     assert_eq!(response.code(), "owner_cannot_own");
@@ -350,9 +356,11 @@ fn ag007_incomplete_desktop_flow_privileges() -> Result<(), Box<dyn Error>> {
         .map(|(t, p)| ((*t).to_owned(), *p))
         .collect();
     assert_eq!(missing, expected);
-    let run = Request::RunDesktopFlow {
-        user: "alice".into(),
-    };
+    let run = Request::Dataverse(accessgate::dataverse::DataverseRequest::RunDesktopFlow(
+        accessgate::dataverse::DesktopFlowQuery {
+            user: "alice".into(),
+        },
+    ));
     assert!(!authorize(&policy(&partial)?, &run).decision().is_allow());
     let full = flow_model(true);
     assert_eq!(codes(&full), Vec::<&str>::new());

@@ -355,11 +355,13 @@ async fn unknown_route_is_a_json_404() -> TestResult {
 fn read_account(req: &axum::http::Request<Body>) -> Option<Request> {
     let user = req.headers().get("x-user")?.to_str().ok()?;
     let record = req.uri().path().strip_prefix("/accounts/")?;
-    Some(Request::Record {
-        user: user.to_owned(),
-        privilege: Privilege::READ,
-        record: record.to_owned(),
-    })
+    Some(Request::Dataverse(
+        accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery {
+            user: user.to_owned(),
+            privilege: Privilege::READ,
+            record: record.into(),
+        }),
+    ))
 }
 
 /// A dummy app behind the layer, counting the calls that reach its handler.

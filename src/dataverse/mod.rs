@@ -27,6 +27,7 @@ mod model;
 mod policy;
 mod reason;
 mod records;
+mod request;
 mod stats;
 mod walk;
 
@@ -53,6 +54,10 @@ pub use reason::{Path, RecordReason, RoleGrant};
 pub use records::{
     NoShares, ParentFact, RecordFacts, RecordOwner, RecordStore, Records, ShareFact, ShareSource,
     StoreError, Transaction, RECORD_LIMIT,
+};
+pub use request::{
+    AssignQuery, AssociateManyQuery, AssociateQuery, ColumnQuery, CreateColumnQuery, CreateQuery,
+    DataverseRequest, DesktopFlowQuery, RecordFactsDoc, RecordQuery, RecordRef, ShareQuery,
 };
 pub use stats::MemoryUsage;
 pub use walk::VISIT_LIMIT;

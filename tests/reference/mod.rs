@@ -1013,18 +1013,22 @@ impl<'a> Reference<'a> {
     /// The reference answer to any Dataverse request the differential test sends.
     pub fn decide(&self, r: &Request) -> Outcome {
         match r {
-            Request::Record {
-                user,
-                privilege,
-                record,
-            } => self.can(user, *privilege, record),
-            Request::Create {
-                user,
-                table,
-                owner,
-                owning_business_unit,
-                lookups,
-            } => {
+            Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
+                accessgate::dataverse::RecordQuery {
+                    user,
+                    privilege,
+                    record: accessgate::dataverse::RecordRef::Id(record),
+                },
+            )) => self.can(user, *privilege, record),
+            Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(
+                accessgate::dataverse::CreateQuery {
+                    user,
+                    table,
+                    owner,
+                    owning_business_unit,
+                    lookups,
+                },
+            )) => {
                 // The random requests never carry lookups; scenario files test them.
                 assert!(
                     lookups.is_empty(),
@@ -1032,38 +1036,50 @@ impl<'a> Reference<'a> {
                 );
                 self.can_create(user, table, owner.as_ref(), owning_business_unit.as_deref())
             }
-            Request::Column {
-                user,
-                record,
-                column,
-                access,
-            } => self.can_column(user, record, column, *access),
-            Request::CreateColumn {
-                user,
-                table,
-                column,
-            } => self.can_create_column(user, table, column),
-            Request::Associate {
-                user,
-                record,
-                target,
-            } => self.can_associate(user, record, target),
-            Request::AssociateMany {
-                user,
-                records: [a, b],
-            } => self.can_associate_many(user, a, b),
-            Request::Assign {
-                user,
-                record,
-                new_owner,
-            } => self.can_assign(user, record, new_owner),
-            Request::Share {
-                user,
-                record,
-                with,
-                rights,
-                revoke,
-            } => self.can_share(user, record, with, *rights, *revoke),
+            Request::Dataverse(accessgate::dataverse::DataverseRequest::Column(
+                accessgate::dataverse::ColumnQuery {
+                    user,
+                    record,
+                    column,
+                    access,
+                },
+            )) => self.can_column(user, record, column, *access),
+            Request::Dataverse(accessgate::dataverse::DataverseRequest::CreateColumn(
+                accessgate::dataverse::CreateColumnQuery {
+                    user,
+                    table,
+                    column,
+                },
+            )) => self.can_create_column(user, table, column),
+            Request::Dataverse(accessgate::dataverse::DataverseRequest::Associate(
+                accessgate::dataverse::AssociateQuery {
+                    user,
+                    record,
+                    target,
+                },
+            )) => self.can_associate(user, record, target),
+            Request::Dataverse(accessgate::dataverse::DataverseRequest::AssociateMany(
+                accessgate::dataverse::AssociateManyQuery {
+                    user,
+                    records: [a, b],
+                },
+            )) => self.can_associate_many(user, a, b),
+            Request::Dataverse(accessgate::dataverse::DataverseRequest::Assign(
+                accessgate::dataverse::AssignQuery {
+                    user,
+                    record,
+                    new_owner,
+                },
+            )) => self.can_assign(user, record, new_owner),
+            Request::Dataverse(accessgate::dataverse::DataverseRequest::Share(
+                accessgate::dataverse::ShareQuery {
+                    user,
+                    record,
+                    with,
+                    rights,
+                    revoke,
+                },
+            )) => self.can_share(user, record, with, *rights, *revoke),
             _ => Outcome::Deny("not_modelled"),
         }
     }
