@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use accessgate::scenario::Scenario;
 use accessgate::{Decision, Policy, Privilege, Request};
-use accessgate_service::{parse_model, router, Answer, AuthorizeLayer, SharedPolicy, Unmapped};
+use accessgate_service::{
+    parse_model, router, router_with, serve, AdminToken, Answer, AuthorizeLayer, Limits,
+    ModelUpdates, ServiceConfig, SharedPolicy, Unmapped,
+};
 use axum::body::{Body, Bytes};
 use axum::extract::Path;
 use axum::http::{header, Method, StatusCode};
@@ -51,14 +54,51 @@ const NEW_MODEL: &str = r#"{"description": "a scenario file: its model is used",
 const ALICE_READS_DEAL: &str =
     r#"{"kind": "record", "user": "alice", "privilege": "Read", "record": "deal"}"#;
 
-/// Serves `app` on 127.0.0.1, on a port the OS picks, until the test's runtime ends.
-async fn serve(app: Router) -> TestResult<Http> {
+/// The admin token of the tests' services.
+const TOKEN: &str = "test-admin-token-0123456789";
+
+/// Settings whose model updates need [`TOKEN`].
+fn with_token() -> ServiceConfig {
+    ServiceConfig {
+        model_updates: ModelUpdates::Token(AdminToken::new(TOKEN).unwrap()),
+        ..ServiceConfig::default()
+    }
+}
+
+/// The routes over `policy` with model updates by [`TOKEN`].
+fn app(policy: &str) -> TestResult<Router> {
+    Ok(router_with(
+        SharedPolicy::new(parse_model(policy.as_bytes())?),
+        with_token(),
+    ))
+}
+
+/// Serves `policy` with model updates by [`TOKEN`] and `limits` for both the router and the
+/// accept loop.
+async fn start_limited(policy: &str, limits: Limits) -> TestResult<Http> {
+    let config = ServiceConfig {
+        limits,
+        ..with_token()
+    };
+    let app = router_with(SharedPolicy::new(parse_model(policy.as_bytes())?), config);
+    start_with(app, limits).await
+}
+
+/// Serves `app` with the default limits; see [`start_with`].
+async fn start(app: Router) -> TestResult<Http> {
+    start_with(app, Limits::default()).await
+}
+
+/// Serves `app` with [`accessgate_service::serve`] on 127.0.0.1, on a port the OS picks, until
+/// the test's runtime ends.
+async fn start_with(app: Router, limits: Limits) -> TestResult<Http> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    tokio::spawn(serve(listener, app, limits, std::future::pending()));
     Ok(Http {
         client: Client::builder(TokioExecutor::new()).build_http(),
         base: format!("http://{addr}"),
+        addr,
     })
 }
 
@@ -67,6 +107,7 @@ async fn serve(app: Router) -> TestResult<Http> {
 struct Http {
     client: Client<HttpConnector, Full<Bytes>>,
     base: String,
+    addr: std::net::SocketAddr,
 }
 
 impl Http {
@@ -99,6 +140,15 @@ impl Http {
         body: &str,
     ) -> TestResult<(StatusCode, Value)> {
         let (status, bytes) = self.send(method, path, &[], body).await?;
+        Ok((status, serde_json::from_slice(&bytes)?))
+    }
+
+    /// `POST /model` with [`TOKEN`].
+    async fn upload(&self, model: &str) -> TestResult<(StatusCode, Value)> {
+        let bearer = format!("Bearer {TOKEN}");
+        let (status, bytes) = self
+            .send(Method::POST, "/model", &[("authorization", &bearer)], model)
+            .await?;
         Ok((status, serde_json::from_slice(&bytes)?))
     }
 
@@ -136,7 +186,7 @@ async fn authorize_answers_allow_and_deny_with_reasons() -> TestResult {
     let text = std::fs::read_to_string(LEVELS)?;
     let scenario: Scenario = serde_json::from_str(&text)?;
     let policy = scenario.model.build()?;
-    let http = serve(router(SharedPolicy::new(parse_model(text.as_bytes())?))).await?;
+    let http = start(app(&text)?).await?;
 
     let (mut allowed, mut denied) = (0, 0);
     for case in &scenario.cases {
@@ -178,10 +228,7 @@ async fn authorize_answers_allow_and_deny_with_reasons() -> TestResult {
 /// A body that is not JSON, or not a request, is a 400 whose message says what is wrong.
 #[tokio::test]
 async fn malformed_body_is_400_with_a_clear_message() -> TestResult {
-    let http = serve(router(SharedPolicy::new(parse_model(
-        OLD_MODEL.as_bytes(),
-    )?)))
-    .await?;
+    let http = start(app(OLD_MODEL)?).await?;
     let cases = [
         (r#"{"kind": "record", "user": "#, "EOF while parsing"),
         (
@@ -220,10 +267,7 @@ async fn malformed_body_is_400_with_a_clear_message() -> TestResult {
 /// keeps answering, and a good upload (here a scenario file) then replaces it.
 #[tokio::test]
 async fn bad_model_upload_is_rejected_and_the_old_model_still_answers() -> TestResult {
-    let http = serve(router(SharedPolicy::new(parse_model(
-        OLD_MODEL.as_bytes(),
-    )?)))
-    .await?;
+    let http = start(app(OLD_MODEL)?).await?;
     let before = http.authorize(ALICE_READS_DEAL).await?;
     assert_eq!(before.decision, Decision::Allow);
 
@@ -243,7 +287,7 @@ async fn bad_model_upload_is_rejected_and_the_old_model_still_answers() -> TestR
         ),
     ];
     for (model, needle) in bad {
-        let (status, reply) = http.json(Method::POST, "/model", model).await?;
+        let (status, reply) = http.upload(model).await?;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{model}: {reply}");
         let message = error_message(&reply);
         assert!(message.contains(needle), "{model}: {message}");
@@ -254,7 +298,7 @@ async fn bad_model_upload_is_rejected_and_the_old_model_still_answers() -> TestR
         assert_eq!(http.authorize(ALICE_READS_DEAL).await?, before);
     }
 
-    let (status, reply) = http.json(Method::POST, "/model", NEW_MODEL).await?;
+    let (status, reply) = http.upload(NEW_MODEL).await?;
     assert_eq!(status, StatusCode::OK, "{reply}");
     assert_eq!(
         reply,
@@ -280,10 +324,7 @@ async fn concurrent_requests_during_a_swap_answer_from_the_old_or_the_new_model(
     assert_ne!(old.decision, new.decision);
     assert!(old.reason.contains("reader-old") && !new.reason.contains("reader-old"));
 
-    let http = serve(router(SharedPolicy::new(parse_model(
-        OLD_MODEL.as_bytes(),
-    )?)))
-    .await?;
+    let http = start(app(OLD_MODEL)?).await?;
     let answered = Arc::new(AtomicUsize::new(0));
     let mut clients = Vec::new();
     for _ in 0..8 {
@@ -304,7 +345,7 @@ async fn concurrent_requests_during_a_swap_answer_from_the_old_or_the_new_model(
     while answered.load(Ordering::Relaxed) < 100 {
         tokio::task::yield_now().await;
     }
-    let (status, reply) = http.json(Method::POST, "/model", NEW_MODEL).await?;
+    let (status, reply) = http.upload(NEW_MODEL).await?;
     assert_eq!(status, StatusCode::OK, "{reply}");
     assert_eq!(http.authorize(ALICE_READS_DEAL).await?, new);
 
@@ -341,10 +382,7 @@ fn a_held_snapshot_survives_a_swap() -> TestResult {
 /// An unknown path is a JSON 404 naming it.
 #[tokio::test]
 async fn unknown_route_is_a_json_404() -> TestResult {
-    let http = serve(router(SharedPolicy::new(parse_model(
-        OLD_MODEL.as_bytes(),
-    )?)))
-    .await?;
+    let http = start(app(OLD_MODEL)?).await?;
     let (status, reply) = http.json(Method::GET, "/nowhere", "").await?;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(error_message(&reply), "no endpoint `GET /nowhere`");
@@ -382,7 +420,7 @@ async fn layer_denies_with_403_and_passes_allowed_requests_through() -> TestResu
     let policy = parse_model(text.as_bytes())?;
     let shared = SharedPolicy::new(parse_model(text.as_bytes())?);
     let calls = Arc::new(AtomicUsize::new(0));
-    let http = serve(gated_app(shared.clone(), Unmapped::Deny, calls.clone())).await?;
+    let http = start(gated_app(shared.clone(), Unmapped::Deny, calls.clone())).await?;
 
     // ola holds Read at Organization level: passes through.
     let (status, body) = http
@@ -448,7 +486,7 @@ async fn layer_denies_with_403_and_passes_allowed_requests_through() -> TestResu
 async fn layer_can_pass_unmapped_requests() -> TestResult {
     let shared = SharedPolicy::new(parse_model(OLD_MODEL.as_bytes())?);
     let calls = Arc::new(AtomicUsize::new(0));
-    let http = serve(gated_app(shared, Unmapped::Pass, calls.clone())).await?;
+    let http = start(gated_app(shared, Unmapped::Pass, calls.clone())).await?;
 
     let (status, body) = http.send(Method::GET, "/health", &[], "").await?;
     assert_eq!((status, &body[..]), (StatusCode::OK, &b"ok"[..]));
@@ -471,7 +509,7 @@ async fn effective_access_of_a_user_and_404_for_an_unknown_one() -> TestResult {
     let text = std::fs::read_to_string(LEVELS)?;
     let policy = parse_model(text.as_bytes())?;
     let shared = SharedPolicy::new(parse_model(text.as_bytes())?);
-    let http = serve(router(shared.clone())).await?;
+    let http = start(router(shared.clone())).await?;
 
     let (status, body) = http
         .json(Method::GET, "/users/ola/effective-access", "")
@@ -509,5 +547,276 @@ async fn effective_access_of_a_user_and_404_for_an_unknown_one() -> TestResult {
         error_message(&body),
         "user `ola` does not exist: the model has no dataverse system"
     );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hardening: credentials, limits, slow clients, strict bodies, caller assertions, JSON errors,
+// health and shutdown, load.
+// ---------------------------------------------------------------------------------------------
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Reads from `stream` until the peer closes it (or resets it), at most `within`; the bytes,
+/// and whether it closed in time.
+async fn read_to_close(stream: &mut TcpStream, within: Duration) -> (Vec<u8>, bool) {
+    let mut received = Vec::new();
+    let deadline = tokio::time::Instant::now() + within;
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_elapsed) => return (received, false),
+            Ok(Ok(0) | Err(_)) => return (received, true),
+            Ok(Ok(n)) => received.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// The status and JSON body of a raw HTTP/1.1 response.
+fn parse_raw(response: &[u8]) -> (u16, Value) {
+    let text = String::from_utf8_lossy(response);
+    let status = text
+        .get(9..12)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .and_then(|(_, body)| serde_json::from_str(body).ok())
+        .unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// A raw request's head, closing the connection after the answer.
+fn head(method: &str, path: &str, extra: &str) -> String {
+    format!("{method} {path} HTTP/1.1\r\nhost: test\r\nconnection: close\r\n{extra}\r\n")
+}
+
+/// `POST /model` needs the admin bearer token: none, another scheme or a wrong token is a JSON
+/// 401 with `WWW-Authenticate: Bearer`, and the served model does not change; the token
+/// replaces it.
+#[tokio::test]
+async fn model_update_needs_the_admin_token() -> TestResult {
+    let shared = SharedPolicy::new(parse_model(OLD_MODEL.as_bytes())?);
+    let http = start(router_with(shared.clone(), with_token())).await?;
+    let wrong = format!("Bearer {TOKEN}x");
+    for headers in [
+        &[][..],
+        &[("authorization", "Basic dXNlcjpwYXNz")][..],
+        &[("authorization", wrong.as_str())][..],
+        &[("authorization", "Bearer ")][..],
+    ] {
+        let (status, bytes) = http
+            .send(Method::POST, "/model", headers, NEW_MODEL)
+            .await?;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{headers:?}");
+        let body: Value = serde_json::from_slice(&bytes)?;
+        assert_eq!(body["code"], "unauthorized", "{body}");
+        assert_eq!(
+            http.authorize(ALICE_READS_DEAL).await?.decision,
+            Decision::Allow
+        );
+    }
+    let response = http
+        .client
+        .request(
+            axum::http::Request::post(format!("{}/model", http.base))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Full::new(Bytes::from_static(NEW_MODEL.as_bytes())))?,
+        )
+        .await?;
+    assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+    assert_eq!(shared.generation(), 0);
+
+    let (status, reply) = http.upload(NEW_MODEL).await?;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert_eq!(shared.generation(), 1);
+    assert_eq!(
+        http.authorize(ALICE_READS_DEAL).await?.decision,
+        Decision::Deny
+    );
+    Ok(())
+}
+
+/// Without a token the default settings refuse every model update, with or without a bearer
+/// header; [`ModelUpdates::Open`] (an admin listener) takes them without one.
+#[tokio::test]
+async fn model_updates_are_disabled_without_a_token_and_open_only_when_configured() -> TestResult {
+    let http = start(router(SharedPolicy::new(parse_model(
+        OLD_MODEL.as_bytes(),
+    )?)))
+    .await?;
+    for headers in [
+        &[][..],
+        &[("authorization", "Bearer anything-at-all-here")][..],
+    ] {
+        let (status, bytes) = http
+            .send(Method::POST, "/model", headers, NEW_MODEL)
+            .await?;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let body: Value = serde_json::from_slice(&bytes)?;
+        assert_eq!(body["code"], "model_updates_disabled", "{body}");
+    }
+    assert_eq!(
+        http.authorize(ALICE_READS_DEAL).await?.decision,
+        Decision::Allow
+    );
+
+    let open = ServiceConfig {
+        model_updates: ModelUpdates::Open,
+        ..ServiceConfig::default()
+    };
+    let admin = start(router_with(
+        SharedPolicy::new(parse_model(OLD_MODEL.as_bytes())?),
+        open,
+    ))
+    .await?;
+    let (status, _) = admin.send(Method::POST, "/model", &[], NEW_MODEL).await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        admin.authorize(ALICE_READS_DEAL).await?.decision,
+        Decision::Deny
+    );
+    Ok(())
+}
+
+/// A body declared larger than the default model limit is answered 413 at once, as JSON,
+/// without waiting for it; so is one over the request limit, declared or chunked.
+#[tokio::test]
+async fn bodies_over_the_limit_are_413_json() -> TestResult {
+    let http = start(app(OLD_MODEL)?).await?;
+    let limits = Limits::default();
+    let cases = [
+        (
+            "/model",
+            format!(
+                "authorization: Bearer {TOKEN}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+                limits.max_model_bytes + 1
+            ),
+        ),
+        (
+            "/authorize",
+            format!(
+                "content-type: application/json\r\ncontent-length: {}\r\n",
+                limits.max_request_bytes + 1
+            ),
+        ),
+    ];
+    for (path, headers) in cases {
+        let mut stream = TcpStream::connect(http.addr).await?;
+        stream
+            .write_all(head("POST", path, &headers).as_bytes())
+            .await?;
+        let (response, closed) = read_to_close(&mut stream, Duration::from_secs(5)).await;
+        assert!(closed, "{path}: still open");
+        let (status, body) = parse_raw(&response);
+        assert_eq!(
+            status,
+            413,
+            "{path}: {}",
+            String::from_utf8_lossy(&response)
+        );
+        assert_eq!(body["code"], "payload_too_large", "{body}");
+    }
+
+    // Chunked, so no length is declared: the limit applies while reading.
+    let small = Limits {
+        max_request_bytes: 1000,
+        ..Limits::default()
+    };
+    let http = start_limited(OLD_MODEL, small).await?;
+    let mut stream = TcpStream::connect(http.addr).await?;
+    let chunk = " ".repeat(800);
+    let request = format!(
+        "{}320\r\n{chunk}\r\n320\r\n{chunk}\r\n0\r\n\r\n",
+        head(
+            "POST",
+            "/authorize",
+            "content-type: application/json\r\ntransfer-encoding: chunked\r\n"
+        )
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let (response, _) = read_to_close(&mut stream, Duration::from_secs(5)).await;
+    let (status, body) = parse_raw(&response);
+    assert_eq!(status, 413, "{}", String::from_utf8_lossy(&response));
+    assert_eq!(body["code"], "payload_too_large");
+    Ok(())
+}
+
+/// A Dataverse model with `n` users, each owning a record, that takes a while to build.
+fn large_model(n: usize) -> String {
+    let users: Vec<Value> = (0..n)
+        .map(|i| serde_json::json!({"id": format!("u{i}"), "business_unit": "root"}))
+        .collect();
+    let records: Vec<Value> = (0..n)
+        .map(|i| serde_json::json!({"id": format!("r{i}"), "table": "account", "owner": {"user": format!("u{i}")}}))
+        .collect();
+    let assignments: Vec<Value> = (0..n)
+        .map(|i| serde_json::json!({"principal": {"user": format!("u{i}")}, "role": "reader"}))
+        .collect();
+    serde_json::json!({"dataverse": {
+        "business_units": [{"id": "root"}],
+        "tables": [{"id": "account"}],
+        "roles": [{"id": "reader", "privileges": {"account": {"Read": "User"}}}],
+        "users": users,
+        "role_assignments": assignments,
+        "records": records,
+    }})
+    .to_string()
+}
+
+/// While one upload builds, another is answered 503 with `Retry-After` and code
+/// `model_build_in_progress`, and `/authorize` keeps answering: the build runs on a blocking
+/// thread, not on the (here single) runtime thread. The first build then completes.
+#[tokio::test(flavor = "current_thread")]
+async fn one_model_build_at_a_time_and_authorize_answers_meanwhile() -> TestResult {
+    let shared = SharedPolicy::new(parse_model(OLD_MODEL.as_bytes())?);
+    let http = start(router_with(shared.clone(), with_token())).await?;
+    let big = large_model(40_000);
+    assert!(big.len() < Limits::default().max_model_bytes);
+    let started = Instant::now();
+    let first = {
+        let http = http.clone();
+        tokio::spawn(async move { http.upload(&big).await })
+    };
+    let (mut refused, mut answered_meanwhile) = (0, 0);
+    while !first.is_finished() {
+        let bearer = format!("Bearer {TOKEN}");
+        let response = http
+            .client
+            .request(
+                axum::http::Request::post(format!("{}/model", http.base))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::AUTHORIZATION, bearer)
+                    .body(Full::new(Bytes::from_static(OLD_MODEL.as_bytes())))?,
+            )
+            .await?;
+        let status = response.status();
+        let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+        let body: Value =
+            serde_json::from_slice(&response.into_body().collect().await?.to_bytes())?;
+        match status {
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(body["code"], "model_build_in_progress", "{body}");
+                assert_eq!(retry_after.unwrap(), "1");
+                refused += 1;
+                // The slot is busy: a decision still comes back before the build is done.
+                http.authorize(ALICE_READS_DEAL).await?;
+                if !first.is_finished() {
+                    answered_meanwhile += 1;
+                }
+            }
+            StatusCode::OK => {}
+            other => panic!("{other}: {body}"),
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (status, reply) = first.await??;
+    eprintln!("large model built in {:?}", started.elapsed());
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert!(refused > 0, "no upload was refused during the build");
+    assert!(answered_meanwhile > 0, "no decision during the build");
     Ok(())
 }
