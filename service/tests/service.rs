@@ -820,3 +820,134 @@ async fn one_model_build_at_a_time_and_authorize_answers_meanwhile() -> TestResu
     assert!(answered_meanwhile > 0, "no decision during the build");
     Ok(())
 }
+
+/// A client that sends part of its headers and then nothing is disconnected once the header
+/// read timeout is over, and a kept-alive connection that sends no next request is too.
+#[tokio::test]
+async fn partial_headers_are_disconnected_after_the_header_timeout() -> TestResult {
+    let limits = Limits {
+        header_read_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let http = start_limited(OLD_MODEL, limits).await?;
+
+    let mut partial = TcpStream::connect(http.addr).await?;
+    partial
+        .write_all(b"POST /authorize HTTP/1.1\r\nhost: test\r\ncontent-")
+        .await?;
+    let started = Instant::now();
+    let (_, closed) = read_to_close(&mut partial, Duration::from_secs(5)).await;
+    assert!(closed, "a client with partial headers is still connected");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(250) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+
+    // One answered request, then silence: closed after the timeout as well.
+    let mut idle = TcpStream::connect(http.addr).await?;
+    let request = format!(
+        "POST /authorize HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{ALICE_READS_DEAL}",
+        ALICE_READS_DEAL.len()
+    );
+    idle.write_all(request.as_bytes()).await?;
+    let (response, closed) = read_to_close(&mut idle, Duration::from_secs(5)).await;
+    assert!(closed, "an idle kept-alive connection is still open");
+    assert!(
+        response.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&response)
+    );
+    Ok(())
+}
+
+/// A body trickled a byte at a time is answered 408 (JSON, code `request_timeout`) once the
+/// body read timeout is over, and the connection is closed; it is not held until the client is
+/// done.
+#[tokio::test]
+async fn a_trickling_body_gets_408_and_is_disconnected() -> TestResult {
+    let limits = Limits {
+        body_read_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    };
+    let http = start_limited(OLD_MODEL, limits).await?;
+    let stream = TcpStream::connect(http.addr).await?;
+    let (mut reader, mut writer) = stream.into_split();
+    let body = ALICE_READS_DEAL.as_bytes().to_vec();
+    let headers = format!(
+        "POST /authorize HTTP/1.1\r\nhost: test\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    writer.write_all(headers.as_bytes()).await?;
+    // A byte every 100 ms: the whole body would take about 8 s.
+    let trickle = tokio::spawn(async move {
+        for byte in body {
+            if writer.write_all(&[byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let started = Instant::now();
+    let mut response = Vec::new();
+    let read =
+        tokio::time::timeout(Duration::from_secs(4), reader.read_to_end(&mut response)).await;
+    assert!(
+        read.is_ok(),
+        "still connected after 4 s: {}",
+        String::from_utf8_lossy(&response)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let (status, reply) = parse_raw(&response);
+    assert_eq!(status, 408, "{}", String::from_utf8_lossy(&response));
+    assert_eq!(reply["code"], "request_timeout", "{reply}");
+    trickle.abort();
+    Ok(())
+}
+
+/// With room for two connections, a third is not served while two idle clients hold theirs;
+/// as soon as one of them leaves, it is.
+#[tokio::test]
+async fn connections_beyond_the_limit_wait_until_one_closes() -> TestResult {
+    let limits = Limits {
+        max_connections: 2,
+        ..Limits::default()
+    };
+    let http = start_limited(OLD_MODEL, limits).await?;
+    let first = TcpStream::connect(http.addr).await?;
+    let _second = TcpStream::connect(http.addr).await?;
+    // Let the server take both.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let mut third = TcpStream::connect(http.addr).await?;
+    let request = format!(
+        "{}{ALICE_READS_DEAL}",
+        head(
+            "POST",
+            "/authorize",
+            &format!(
+                "content-type: application/json\r\ncontent-length: {}\r\n",
+                ALICE_READS_DEAL.len()
+            )
+        )
+    );
+    third.write_all(request.as_bytes()).await?;
+    let (early, closed) = read_to_close(&mut third, Duration::from_millis(700)).await;
+    assert!(
+        early.is_empty() && !closed,
+        "served beyond the limit: {}",
+        String::from_utf8_lossy(&early)
+    );
+
+    drop(first);
+    let (response, closed) = read_to_close(&mut third, Duration::from_secs(5)).await;
+    assert!(closed);
+    let (status, body) = parse_raw(&response);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&response));
+    assert_eq!(body["decision"], "allow");
+    Ok(())
+}
