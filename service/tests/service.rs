@@ -951,3 +951,151 @@ async fn connections_beyond_the_limit_wait_until_one_closes() -> TestResult {
     assert_eq!(body["decision"], "allow");
     Ok(())
 }
+
+/// A key named twice is refused wherever it is: a second `"system_administrator": true` in a
+/// role of an uploaded scenario file, a twice-named table in a role's privileges map, a field
+/// of a request. Each is a 400 naming the key, and the served model does not change.
+#[tokio::test]
+async fn duplicate_keys_are_refused_in_models_and_requests() -> TestResult {
+    let shared = SharedPolicy::new(parse_model(OLD_MODEL.as_bytes())?);
+    let http = start(router_with(shared.clone(), with_token())).await?;
+    let escalating = r#"{"description": "", "cases": [], "model": {"dataverse": {
+      "business_units": [{"id": "root"}, {"id": "east", "parent": "root"}, {"id": "west", "parent": "root"}],
+      "tables": [{"id": "account"}],
+      "roles": [{"id": "reader-old", "system_administrator": false, "system_administrator": true}],
+      "users": [{"id": "alice", "business_unit": "east"}, {"id": "bob", "business_unit": "west"}],
+      "role_assignments": [{"principal": {"user": "alice"}, "role": "reader-old"}],
+      "records": [{"id": "deal", "table": "account", "owner": {"user": "bob"}}]
+    }}}"#;
+    let twice_in_a_map = OLD_MODEL.replace(
+        r#"{"account": {"Read": "Organization"}}"#,
+        r#"{"account": {"Read": "User"}, "account": {"Read": "Organization"}}"#,
+    );
+    for (model, key) in [
+        (escalating, "system_administrator"),
+        (&twice_in_a_map, "account"),
+    ] {
+        let (status, reply) = http.upload(model).await?;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
+        assert_eq!(reply["code"], "invalid_model");
+        let message = error_message(&reply);
+        assert!(message.contains(&format!("duplicate")), "{message}");
+        assert!(message.contains(&format!("`{key}`")), "{message}");
+    }
+    assert_eq!(shared.generation(), 0);
+    assert!(http
+        .authorize(ALICE_READS_DEAL)
+        .await?
+        .reason
+        .contains("reader-old"));
+
+    let (status, reply) = http
+        .json(
+            Method::POST,
+            "/authorize",
+            r#"{"kind": "record", "user": "bob", "user": "alice", "privilege": "Read", "record": "deal"}"#,
+        )
+        .await?;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
+    assert_eq!(reply["code"], "invalid_request");
+    assert!(error_message(&reply).contains("duplicate"), "{reply}");
+    Ok(())
+}
+
+/// Every envelope the service reads names an unknown field instead of ignoring it: a record
+/// request, a flow request, a folder request, the scenario wrapper of a model upload and a
+/// policy document.
+#[tokio::test]
+async fn unknown_fields_are_refused_in_every_envelope() -> TestResult {
+    let http = start(app(OLD_MODEL)?).await?;
+    let requests = [
+        (
+            r#"{"kind": "record", "user": "alice", "privilege": "Read", "record": "deal", "as_user": "root"}"#,
+            "`as_user`",
+        ),
+        (
+            r#"{"kind": "create", "user": "alice", "table": "account", "ownr": {"user": "bob"}}"#,
+            "`ownr`",
+        ),
+        (
+            r#"{"kind": "flow", "flow": "f", "trusted": true}"#,
+            "`trusted`",
+        ),
+        (
+            r#"{"kind": "folder", "user": "ann", "action": "add_flow", "folder": "f", "role": "admin"}"#,
+            "`role`",
+        ),
+    ];
+    for (request, field) in requests {
+        let (status, reply) = http.json(Method::POST, "/authorize", request).await?;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{request}: {reply}");
+        assert_eq!(reply["code"], "invalid_request");
+        let message = error_message(&reply);
+        assert!(message.contains("unknown field"), "{message}");
+        assert!(message.contains(field), "{message}");
+    }
+    let wrapped = NEW_MODEL.replacen(r#""cases": [],"#, r#""cases": [], "expect": "allow","#, 1);
+    let document = OLD_MODEL.replacen('{', r#"{"folder": {}, "#, 1);
+    for (model, field) in [(&wrapped, "`expect`"), (&document, "`folder`")] {
+        let (status, reply) = http.upload(model).await?;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
+        let message = error_message(&reply);
+        assert!(
+            message.contains(&format!("unknown field {field}")),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        http.authorize(ALICE_READS_DEAL).await?.decision,
+        Decision::Allow
+    );
+    Ok(())
+}
+
+const FLOWS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../fixtures/scenarios/flows_call_chain.json"
+);
+
+/// A flow request over HTTP cannot claim a scheduled or triggered start, which would skip the
+/// flow's permissions: 403, code `untrusted_assertion`, also with a call chain. An API start is
+/// decided as before. A listener configured to trust its callers answers as the library does.
+#[tokio::test]
+async fn server_side_starts_are_refused_unless_the_listener_trusts_callers() -> TestResult {
+    let text = std::fs::read_to_string(FLOWS)?;
+    let policy = parse_model(text.as_bytes())?;
+    let http = start(app(&text)?).await?;
+    // `worker` denies anonymous callers; a scheduled start would be allowed unchecked.
+    let api = r#"{"kind": "flow", "flow": "worker"}"#;
+    assert_eq!(http.authorize(api).await?.decision, Decision::Deny);
+    let asserted = [
+        r#"{"kind": "flow", "flow": "worker", "start": "schedule"}"#,
+        r#"{"kind": "flow", "flow": "worker", "start": "trigger"}"#,
+        r#"{"kind": "flow", "flow": "server-only", "start": "trigger", "call_chain": ["entry"]}"#,
+    ];
+    for request in asserted {
+        assert_eq!(expected(&policy, request)?.decision, Decision::Allow);
+        let (status, reply) = http.json(Method::POST, "/authorize", request).await?;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{request}: {reply}");
+        assert_eq!(reply["code"], "untrusted_assertion", "{reply}");
+    }
+    let explicit_api = r#"{"kind": "flow", "flow": "worker", "start": "api"}"#;
+    assert_eq!(http.authorize(explicit_api).await?.decision, Decision::Deny);
+
+    let trusting = ServiceConfig {
+        trust_server_starts: true,
+        ..ServiceConfig::default()
+    };
+    let trusted = start(router_with(
+        SharedPolicy::new(parse_model(text.as_bytes())?),
+        trusting,
+    ))
+    .await?;
+    for request in asserted {
+        assert_eq!(
+            trusted.authorize(request).await?,
+            expected(&policy, request)?
+        );
+    }
+    Ok(())
+}
