@@ -1099,3 +1099,141 @@ async fn server_side_starts_are_refused_unless_the_listener_trusts_callers() -> 
     }
     Ok(())
 }
+
+/// A body that is not declared JSON (`text/plain`, a form, none) is 415 on both endpoints that
+/// read one; `application/json` with parameters and `+json` types are JSON.
+#[tokio::test]
+async fn non_json_bodies_are_415() -> TestResult {
+    let http = start(app(OLD_MODEL)?).await?;
+    let bearer = format!("Bearer {TOKEN}");
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/jsonp"),
+        None,
+    ] {
+        for (path, body) in [("/authorize", ALICE_READS_DEAL), ("/model", NEW_MODEL)] {
+            let mut request = axum::http::Request::post(format!("{}{path}", http.base))
+                .header(header::AUTHORIZATION, &bearer);
+            if let Some(content_type) = content_type {
+                request = request.header(header::CONTENT_TYPE, content_type);
+            }
+            let response = http
+                .client
+                .request(request.body(Full::new(Bytes::from(body.to_owned())))?)
+                .await?;
+            assert_eq!(
+                response.status(),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "{path} {content_type:?}"
+            );
+            let reply: Value =
+                serde_json::from_slice(&response.into_body().collect().await?.to_bytes())?;
+            assert_eq!(reply["code"], "unsupported_media_type", "{reply}");
+        }
+    }
+    for content_type in ["application/json; charset=utf-8", "application/merge+json"] {
+        let (status, bytes) = http
+            .send(
+                Method::POST,
+                "/authorize",
+                &[("content-type", content_type)],
+                ALICE_READS_DEAL,
+            )
+            .await?;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&bytes)
+        );
+    }
+    Ok(())
+}
+
+/// Every error is JSON with a stable code: 404, 405 (keeping `Allow`), 414, and the 413 and
+/// 415 of the tests above.
+#[tokio::test]
+async fn every_error_is_json_with_a_code() -> TestResult {
+    let http = start(app(OLD_MODEL)?).await?;
+    let long = format!("/users/{}/effective-access", "u".repeat(9000));
+    let cases = [
+        (Method::GET, "/nowhere", StatusCode::NOT_FOUND, "not_found"),
+        (
+            Method::GET,
+            "/authorize",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            Method::DELETE,
+            "/model",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            Method::POST,
+            "/health",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (Method::GET, &long, StatusCode::URI_TOO_LONG, "uri_too_long"),
+        (
+            Method::GET,
+            "/users/%FF/effective-access",
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+    ];
+    for (method, path, status, code) in cases {
+        let response = http
+            .client
+            .request(
+                axum::http::Request::builder()
+                    .method(method.clone())
+                    .uri(format!("{}{path}", http.base))
+                    .body(Full::new(Bytes::new()))?,
+            )
+            .await?;
+        assert_eq!(
+            response.status(),
+            status,
+            "{method} {}",
+            &path[..path.len().min(40)]
+        );
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/json",
+            "{method} {path}"
+        );
+        if status == StatusCode::METHOD_NOT_ALLOWED {
+            assert!(
+                response.headers().contains_key(header::ALLOW),
+                "{method} {path}"
+            );
+        }
+        let reply: Value =
+            serde_json::from_slice(&response.into_body().collect().await?.to_bytes())?;
+        assert_eq!(reply["code"], code, "{reply}");
+        assert!(!error_message(&reply).is_empty(), "{reply}");
+    }
+    Ok(())
+}
+
+/// `GET /health` is 200 JSON with the model generation, which counts accepted swaps only.
+#[tokio::test]
+async fn health_reports_the_model_generation() -> TestResult {
+    let http = start(app(OLD_MODEL)?).await?;
+    let (status, reply) = http.json(Method::GET, "/health", "").await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        reply,
+        serde_json::json!({"status": "ok", "model_generation": 0, "systems": ["dataverse"]})
+    );
+    http.upload("{\"dataverse\": ").await?;
+    http.upload(r#"{"flows": {}}"#).await?;
+    let (_, reply) = http.json(Method::GET, "/health", "").await?;
+    assert_eq!(reply["model_generation"], 1);
+    assert_eq!(reply["systems"], serde_json::json!(["flows"]));
+    Ok(())
+}
