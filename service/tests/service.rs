@@ -1237,3 +1237,215 @@ async fn health_reports_the_model_generation() -> TestResult {
     assert_eq!(reply["systems"], serde_json::json!(["flows"]));
     Ok(())
 }
+
+/// The service binary, started as a real process on a free port and stopped with SIGTERM.
+struct Process {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    public: Http,
+    admin: Option<Http>,
+}
+
+/// A client for a server at `addr`.
+fn client(addr: std::net::SocketAddr) -> Http {
+    Http {
+        client: Client::builder(TokioExecutor::new()).build_http(),
+        base: format!("http://{addr}"),
+        addr,
+    }
+}
+
+/// Writes `contents` to a new file under the target's scratch directory.
+fn scratch_file(name: &str, contents: &str) -> TestResult<std::path::PathBuf> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "accessgate-service-{}-{n}-{name}",
+        std::process::id()
+    ));
+    std::fs::write(&path, contents)?;
+    Ok(path)
+}
+
+/// The address after `http://` in a line the binary printed, up to the `;`.
+fn printed_addr(line: &str) -> TestResult<std::net::SocketAddr> {
+    let rest = line.split_once("http://").ok_or("no address")?.1;
+    Ok(rest.split(';').next().unwrap_or_default().parse()?)
+}
+
+impl Process {
+    /// Starts the binary on `model` with `args`, the environment cleared of `ACCESSGATE_*`
+    /// variables but for `env`, and waits until it listens.
+    fn start(model: &str, args: &[&str], env: &[(&str, &str)]) -> TestResult<Process> {
+        let path = scratch_file("model.json", model)?;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_accessgate-service"));
+        for (name, _) in std::env::vars() {
+            if name.starts_with("ACCESSGATE_") {
+                command.env_remove(name);
+            }
+        }
+        command
+            .arg(&path)
+            .args(args)
+            .env("ACCESSGATE_ADDR", "127.0.0.1:0")
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        let mut child = command.spawn()?;
+        let stderr = child.stderr.take().ok_or("no stderr")?;
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let wants_admin = env.iter().any(|(name, _)| *name == "ACCESSGATE_ADMIN_ADDR");
+        let (mut public, mut admin) = (None, None);
+        while public.is_none() || (wants_admin && admin.is_none()) {
+            let line = lines.recv_timeout(Duration::from_secs(30))?;
+            if line.contains(": serving `") {
+                public = Some(client(printed_addr(&line)?));
+            } else if line.contains(": admin listener on ") {
+                admin = Some(client(printed_addr(&line)?));
+            } else {
+                return Err(format!("unexpected output: {line}").into());
+            }
+        }
+        Ok(Process {
+            child,
+            lines,
+            public: public.ok_or("no address")?,
+            admin,
+        })
+    }
+
+    /// Sends SIGTERM, as a service manager would.
+    fn terminate(&self) -> TestResult {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        assert!(status.success());
+        Ok(())
+    }
+
+    /// Waits at most `within` for the process to exit; its status.
+    fn wait(&mut self, within: Duration) -> TestResult<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if Instant::now() > deadline {
+                return Err("the service did not exit".into());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// SIGTERM while a request is in flight: the listener closes (new connections are refused),
+/// the request is still answered, and the process exits 0.
+#[tokio::test]
+async fn sigterm_finishes_the_request_in_flight_and_exits_0() -> TestResult {
+    let mut process = Process::start(OLD_MODEL, &[], &[])?;
+    let addr = process.public.addr;
+    let mut stream = TcpStream::connect(addr).await?;
+    let (first, rest) = ALICE_READS_DEAL.split_at(20);
+    let headers = head(
+        "POST",
+        "/authorize",
+        &format!(
+            "content-type: application/json\r\ncontent-length: {}\r\n",
+            ALICE_READS_DEAL.len()
+        ),
+    );
+    stream
+        .write_all(format!("{headers}{first}").as_bytes())
+        .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    process.terminate()?;
+    let line = process.lines.recv_timeout(Duration::from_secs(10))?;
+    assert!(line.contains("shutting down"), "{line}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "a new connection was accepted during shutdown"
+    );
+    assert!(
+        process.child.try_wait()?.is_none(),
+        "exited with a request in flight"
+    );
+
+    stream.write_all(rest.as_bytes()).await?;
+    let (response, closed) = read_to_close(&mut stream, Duration::from_secs(10)).await;
+    assert!(closed);
+    let (status, body) = parse_raw(&response);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&response));
+    assert_eq!(body["decision"], "allow");
+
+    let status = process.wait(Duration::from_secs(10))?;
+    assert!(status.success(), "{status}");
+    Ok(())
+}
+
+/// The binary's credentials: with a token file, `POST /model` needs the token; with an admin
+/// listener and no token, only the admin listener takes updates; with neither, none are
+/// taken. A token too short to resist guessing stops the start.
+#[tokio::test]
+async fn binary_takes_model_updates_by_token_or_on_the_admin_listener_only() -> TestResult {
+    let token_file = scratch_file("token", &format!("{TOKEN}\n"))?;
+    let token_file = token_file.to_str().ok_or("path")?;
+    let process = Process::start(OLD_MODEL, &["--admin-token-file", token_file], &[])?;
+    let http = &process.public;
+    let (status, _) = http.send(Method::POST, "/model", &[], NEW_MODEL).await?;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, reply) = http.upload(NEW_MODEL).await?;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    process.terminate()?;
+    drop(process);
+
+    let process = Process::start(OLD_MODEL, &[], &[("ACCESSGATE_ADMIN_ADDR", "127.0.0.1:0")])?;
+    let (status, bytes) = process
+        .public
+        .send(Method::POST, "/model", &[], NEW_MODEL)
+        .await?;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&bytes)?["code"],
+        "model_updates_disabled"
+    );
+    let admin = process.admin.as_ref().ok_or("no admin listener")?;
+    let (status, _) = admin.send(Method::POST, "/model", &[], NEW_MODEL).await?;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        process.public.authorize(ALICE_READS_DEAL).await?.decision,
+        Decision::Deny
+    );
+    drop(process);
+
+    let process = Process::start(OLD_MODEL, &[], &[])?;
+    let (status, _) = process.public.upload(NEW_MODEL).await?;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    drop(process);
+
+    match Process::start(OLD_MODEL, &[], &[("ACCESSGATE_ADMIN_TOKEN", "short")]) {
+        Ok(_) => panic!("started with a 5-byte token"),
+        Err(e) => assert!(e.to_string().contains("admin token has 5 bytes"), "{e}"),
+    }
+    Ok(())
+}
