@@ -979,7 +979,7 @@ async fn duplicate_keys_are_refused_in_models_and_requests() -> TestResult {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{reply}");
         assert_eq!(reply["code"], "invalid_model");
         let message = error_message(&reply);
-        assert!(message.contains(&format!("duplicate")), "{message}");
+        assert!(message.contains("duplicate"), "{message}");
         assert!(message.contains(&format!("`{key}`")), "{message}");
     }
     assert_eq!(shared.generation(), 0);
@@ -1447,5 +1447,137 @@ async fn binary_takes_model_updates_by_token_or_on_the_admin_listener_only() -> 
         Ok(_) => panic!("started with a 5-byte token"),
         Err(e) => assert!(e.to_string().contains("admin token has 5 bytes"), "{e}"),
     }
+    Ok(())
+}
+
+/// The value at fraction `q` of sorted `samples`.
+fn percentile(samples: &[Duration], q: f64) -> Duration {
+    let last = samples.len().saturating_sub(1);
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "an index into a short list"
+    )]
+    let index = ((last as f64) * q).round() as usize;
+    samples.get(index).copied().unwrap_or_default()
+}
+
+/// Load on loopback: 20,000 `POST /authorize` (or `ACCESSGATE_LOAD_REQUESTS`) from 32
+/// concurrent clients while 50 model updates arrive, spread over the run: good models with the
+/// token (alternating the old and the new model), bad ones with the token, and updates without
+/// the token or with a wrong one. No request fails, every answer is exactly the old model's or
+/// the new model's, every unauthenticated update is refused and changes nothing, every bad one
+/// is refused, and the model served at the end is the last accepted. Prints p50 and p99.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_authorize_during_fifty_model_updates() -> TestResult {
+    const CLIENTS: usize = 32;
+    const UPDATES: usize = 50;
+    let total: usize = std::env::var("ACCESSGATE_LOAD_REQUESTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20_000);
+    let old = expected(&parse_model(OLD_MODEL.as_bytes())?, ALICE_READS_DEAL)?;
+    let new = expected(&parse_model(NEW_MODEL.as_bytes())?, ALICE_READS_DEAL)?;
+    let shared = SharedPolicy::new(parse_model(OLD_MODEL.as_bytes())?);
+    let http = start(router_with(shared.clone(), with_token())).await?;
+
+    let claimed = Arc::new(AtomicUsize::new(0));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        let (http, claimed, answered) = (http.clone(), claimed.clone(), answered.clone());
+        let (old, new) = (old.clone(), new.clone());
+        clients.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while claimed.fetch_add(1, Ordering::Relaxed) < total {
+                let sent = Instant::now();
+                let answer = http.authorize(ALICE_READS_DEAL).await?;
+                latencies.push(sent.elapsed());
+                assert!(answer == old || answer == new, "a mixed answer: {answer:?}");
+                answered.fetch_add(1, Ordering::Relaxed);
+            }
+            TestResult::Ok(latencies)
+        }));
+    }
+
+    let bearer = format!("Bearer {TOKEN}");
+    let wrong = format!("Bearer {TOKEN}-not");
+    let mut serving_new = false;
+    let (mut accepted, mut refused_bad, mut refused_unauthenticated) = (0, 0, 0);
+    for i in 0..UPDATES {
+        // Spread the updates over the run.
+        while answered.load(Ordering::Relaxed) < (i + 1) * total / (UPDATES + 2) {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let good = if serving_new { OLD_MODEL } else { NEW_MODEL };
+        let bad = [
+            "{\"dataverse\": ",
+            r#"{"dataverse": {"business_units": [{"id": "a", "parent": "b"}]}}"#,
+        ][(i / 4) % 2];
+        let generation = shared.generation();
+        let (headers, model, want): (&[(&str, &str)], &str, StatusCode) = match i % 4 {
+            0 => (&[("authorization", &bearer)], good, StatusCode::OK),
+            1 => (&[("authorization", &bearer)], bad, StatusCode::BAD_REQUEST),
+            2 => (&[], good, StatusCode::UNAUTHORIZED),
+            _ => (&[("authorization", &wrong)], good, StatusCode::UNAUTHORIZED),
+        };
+        let (status, bytes) = http.send(Method::POST, "/model", headers, model).await?;
+        assert_eq!(
+            status,
+            want,
+            "update {i}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
+        match status {
+            StatusCode::OK => {
+                serving_new = !serving_new;
+                accepted += 1;
+                assert_eq!(shared.generation(), generation + 1);
+            }
+            StatusCode::BAD_REQUEST => {
+                refused_bad += 1;
+                assert_eq!(shared.generation(), generation);
+            }
+            _ => {
+                refused_unauthenticated += 1;
+                assert_eq!(
+                    shared.generation(),
+                    generation,
+                    "an unauthenticated update applied"
+                );
+            }
+        }
+        let now = http.authorize(ALICE_READS_DEAL).await?;
+        assert_eq!(
+            now,
+            if serving_new {
+                new.clone()
+            } else {
+                old.clone()
+            },
+            "update {i}"
+        );
+    }
+
+    let mut latencies = Vec::with_capacity(total);
+    for client in clients {
+        latencies.extend(client.await??);
+    }
+    let elapsed = started.elapsed();
+    assert_eq!(latencies.len(), total);
+    assert_eq!(
+        (accepted, refused_bad, refused_unauthenticated),
+        (13, 13, 24)
+    );
+    latencies.sort_unstable();
+    eprintln!(
+        "load: {total} requests, {CLIENTS} clients, {UPDATES} updates in {elapsed:?}: \
+         p50 {:?}, p99 {:?}, max {:?}",
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99),
+        latencies.last().copied().unwrap_or_default()
+    );
     Ok(())
 }
