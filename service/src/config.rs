@@ -91,9 +91,9 @@ impl Default for Limits {
 /// ```
 /// use accessgate_service::AdminToken;
 ///
-/// let token = AdminToken::new("correct horse battery staple")?;
-/// assert!(token.matches(b"correct horse battery staple"));
-/// assert!(!token.matches(b"correct horse battery stapler"));
+/// let token = AdminToken::new("correct-horse-battery-staple")?;
+/// assert!(token.matches(b"correct-horse-battery-staple"));
+/// assert!(!token.matches(b"correct-horse-battery-stapler"));
 /// assert!(AdminToken::new("short").is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -64,7 +64,7 @@ pub fn router(policy: SharedPolicy) -> Router {
 ///
 /// let policy = accessgate_service::load_model("../fixtures/scenarios/dataverse_levels.json".as_ref())?;
 /// let config = ServiceConfig {
-///     model_updates: ModelUpdates::Token(AdminToken::new("a long and random admin token")?),
+///     model_updates: ModelUpdates::Token(AdminToken::new("a-long-and-random-admin-token")?),
 ///     ..ServiceConfig::default()
 /// };
 /// let app: axum::Router = router_with(SharedPolicy::new(policy), config);
