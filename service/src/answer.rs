@@ -1,6 +1,7 @@
 //! The JSON bodies the service sends.
 
 use accessgate::{Decision, Policy, Response};
+use axum::http::header::{self, HeaderName, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -31,19 +32,37 @@ impl Answer {
     }
 }
 
-/// An error as JSON, `{"error": "..."}`, with its status.
+/// An error as JSON, `{"error": "...", "code": "..."}`, with its status and any headers it
+/// needs (`Retry-After`, `WWW-Authenticate`, `Connection: close`).
+///
+/// `code` is stable and snake_case, meant for programs; `error` is meant for people.
 #[derive(Debug, Clone)]
 pub(crate) struct ErrorBody {
     pub(crate) status: StatusCode,
+    pub(crate) code: &'static str,
     pub(crate) message: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl ErrorBody {
-    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ErrorBody {
             status,
+            code,
             message: message.into(),
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a header to the answer.
+    pub(crate) fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Asks the client to close the connection (the request body was not read to its end).
+    pub(crate) fn closing(self) -> Self {
+        self.with_header(header::CONNECTION, HeaderValue::from_static("close"))
     }
 }
 
@@ -52,13 +71,17 @@ impl IntoResponse for ErrorBody {
         #[derive(Serialize)]
         struct Body {
             error: String,
+            code: &'static str,
         }
-        (
+        let mut response = (
             self.status,
             Json(Body {
                 error: self.message,
+                code: self.code,
             }),
         )
-            .into_response()
+            .into_response();
+        response.headers_mut().extend(self.headers);
+        response
     }
 }

@@ -1,12 +1,17 @@
 //! The served snapshot, and reading a model into one.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use accessgate::{Policy, PolicyDocument};
 use arc_swap::ArcSwap;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::LoadError;
+use crate::json::object_keys;
 
 /// The policy the service answers from, shared by every handler and [`AuthorizeLayer`].
 ///
@@ -31,17 +36,35 @@ use crate::error::LoadError;
 /// assert!(!std::sync::Arc::ptr_eq(&before, &shared.load()));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// Clones also share a count of replacements, [`generation`](Self::generation), and the one
+/// slot for building a model, so that every listener over the same handle builds at most one
+/// uploaded model at a time.
 #[derive(Debug, Clone)]
 pub struct SharedPolicy {
     slot: Arc<ArcSwap<Policy>>,
+    generation: Arc<AtomicU64>,
+    build: Arc<Semaphore>,
 }
 
 impl SharedPolicy {
-    /// A handle serving `policy`.
+    /// A handle serving `policy`, generation 0.
     pub fn new(policy: Policy) -> Self {
         SharedPolicy {
             slot: Arc::new(ArcSwap::from_pointee(policy)),
+            generation: Arc::new(AtomicU64::new(0)),
+            build: Arc::new(Semaphore::new(1)),
         }
+    }
+
+    /// How many times the snapshot was replaced since [`new`](Self::new).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The build slot, if no other model is being built; hold it until the build is done.
+    pub(crate) fn try_begin_build(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.build).try_acquire_owned().ok()
     }
 
     /// The current snapshot. Hold it for the whole request so every answer comes from one model.
@@ -51,7 +74,9 @@ impl SharedPolicy {
 
     /// Serves `policy` from now on and returns the snapshot it replaces.
     pub fn replace(&self, policy: Policy) -> Arc<Policy> {
-        self.slot.swap(Arc::new(policy))
+        let old = self.slot.swap(Arc::new(policy));
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        old
     }
 }
 
@@ -67,19 +92,33 @@ impl SharedPolicy {
 /// assert!(policy.dataverse().is_none());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// The bytes are read strictly: an object that names a key twice is refused at any depth (a
+/// second `"system_administrator": true` does not silently win), and so is an unknown field of
+/// the scenario wrapper (`description`, `model`, `cases`; the cases are not read further).
 pub fn parse_model(bytes: &[u8]) -> Result<Policy, LoadError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)?;
+    let keys = object_keys(bytes)?;
     // A `PolicyDocument` rejects unknown fields, so a top-level `model` marks a scenario file.
-    let model = match value {
-        serde_json::Value::Object(mut map) => map.remove("model"),
-        _ => None,
-    };
-    let document: PolicyDocument = match model {
-        Some(model) => serde_json::from_value(model)?,
-        // Parse the bytes again, not the value, so a shape error keeps its line and column.
-        None => serde_json::from_slice(bytes)?,
+    let scenario = keys.is_some_and(|keys| keys.iter().any(|key| key == "model"));
+    // Typed, straight from the bytes: serde's duplicate-field check applies and a shape error
+    // keeps its line and column.
+    let document = if scenario {
+        serde_json::from_slice::<ScenarioFile>(bytes)?.model
+    } else {
+        serde_json::from_slice::<PolicyDocument>(bytes)?
     };
     Ok(document.build()?)
+}
+
+/// The envelope of a scenario file: its model, and fields the service does not use.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    model: PolicyDocument,
+    #[serde(default, rename = "description")]
+    _description: IgnoredAny,
+    #[serde(default, rename = "cases")]
+    _cases: IgnoredAny,
 }
 
 /// Reads a model file with [`parse_model`].
@@ -115,6 +154,29 @@ mod tests {
             .to_string();
         assert!(err.contains("unknown field `dataverze`"), "{err}");
         assert!(err.contains("line 2"), "{err}");
+    }
+
+    /// A key named twice in the scenario wrapper, in a struct of the model or in one of its
+    /// maps is refused; before, the last one silently won.
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let twice_in_struct = br#"{"model": {"flows": {}, "flows": {}}}"#;
+        let twice_in_wrapper = br#"{"model": {}, "model": {"flows": {}}}"#;
+        let twice_in_map = br#"{"dataverse": {"business_units": [{"id": "root"}], "tables": [{"id": "t"}],
+            "roles": [{"id": "r", "privileges": {"t": {"Read": "User"}, "t": {"Read": "Organization"}}}]}}"#;
+        for bytes in [&twice_in_struct[..], twice_in_wrapper, twice_in_map] {
+            let err = parse_model(bytes).unwrap_err().to_string();
+            assert!(err.contains("duplicate key"), "{err}");
+        }
+    }
+
+    /// The scenario wrapper names an unknown field.
+    #[test]
+    fn scenario_wrapper_rejects_unknown_fields() {
+        let err = parse_model(br#"{"model": {}, "cases": [], "extra": 1}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown field `extra`"), "{err}");
     }
 
     /// A document that does not build is a build error naming the id.
