@@ -243,11 +243,11 @@ mod tests {
     fn json_errors_have_line_column_and_snippet() {
         let text = "{\n  \"dataverse\": {\"tables\": [}\n}";
         let e = parse::<Value>("m.json", text).unwrap_err();
-        assert_eq!(e.position, Some((2, 30)));
+        assert_eq!(e.position, Some((2, 28)));
         assert_eq!(e.message, "expected value");
         let shown = e.to_string();
         assert!(
-            shown.starts_with("m.json:2:30: expected value\n"),
+            shown.starts_with("m.json:2:28: expected value\n"),
             "{shown}"
         );
         assert!(shown.contains("  |   \"dataverse\": {\"tables\": [}\n  | "));
