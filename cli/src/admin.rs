@@ -82,8 +82,6 @@ pub fn diff(old: &str, new: &str, json: bool, exit_code: bool) -> Result<Outcome
     );
     let out = if json {
         to_json(new, &diff)?
-    } else if diff.is_empty() {
-        "no change in access\n".to_owned()
     } else {
         diff.to_string()
     };

@@ -56,7 +56,7 @@ fn summary(document: &Value) -> Vec<(&'static str, String)> {
                     Value::Object(o) if key != "options" => o.len(),
                     _ => return None,
                 };
-                (n > 0).then(|| format!("{n} {}", key.replace('_', " ")))
+                (n > 0).then(|| format!("{}: {n}", key.replace('_', " ")))
             })
             .collect();
         let counts = if counts.is_empty() {

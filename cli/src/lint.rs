@@ -5,6 +5,9 @@
 //!   each user and an anonymous call, each with every key of the model or none, and a schedule
 //!   and a trigger start. A Call Flow step checks the inner flow against one of those same
 //!   principals (FR-R25), so a flow none of them may start cannot run at all.
+//! * `AG102` (warning): a LIVE flow no API caller of the model can start (every user and
+//!   anonymous call, with each key or none, is denied): only a schedule or a trigger, which are
+//!   not permission-checked, can start it.
 //! * `AG201` (warning): a folder nobody administers: no user who is not a System admin may add
 //!   a flow to it, that is, no one holds Folder admin on it (FO-R10), directly or inherited.
 //!   A user counts as a System admin when they may edit the settings (FO-R20).
@@ -92,6 +95,19 @@ fn decide(policy: &Policy, request: Value) -> Result<accessgate::Response, Input
     Ok(authorize(policy, &request))
 }
 
+/// `None` when some request is allowed, else the explanation of the first denial.
+fn first_deny(policy: &Policy, requests: Vec<Value>) -> Result<Option<String>, InputError> {
+    let mut first = None;
+    for request in requests {
+        let response = decide(policy, request)?;
+        if response.decision().is_allow() {
+            return Ok(None);
+        }
+        first.get_or_insert_with(|| response.explain(policy).to_string());
+    }
+    Ok(first)
+}
+
 /// The string ids of a JSON list of objects.
 fn ids(list: &Value) -> Vec<String> {
     list.as_array()
@@ -129,44 +145,46 @@ fn flows(model: &Model, findings: &mut Vec<Finding>) -> Result<(), InputError> {
         .chain([None])
         .collect();
     for flow in ids(&doc["flows"]) {
-        let mut callers = Vec::new();
+        let mut api_calls = Vec::new();
         for user in &users {
             for key in &keys {
-                callers.push(json!({"kind": "flow", "flow": flow, "user": user, "key": key}));
+                let mut call = json!({"kind": "flow", "flow": flow, "user": user, "key": key});
+                if let Some(object) = call.as_object_mut() {
+                    object.retain(|_, v| !v.is_null());
+                }
+                api_calls.push(call);
             }
         }
-        for start in ["schedule", "trigger"] {
-            callers.push(json!({"kind": "flow", "flow": flow, "start": start}));
-        }
-        let mut first_deny = None;
-        let mut startable = false;
-        for caller in callers {
-            let mut caller = caller;
-            if let Some(object) = caller.as_object_mut() {
-                object.retain(|_, v| !v.is_null());
-            }
-            let response = decide(&policy, caller)?;
-            if response.decision().is_allow() {
-                startable = true;
-                break;
-            }
-            first_deny.get_or_insert_with(|| response.explain(&policy).to_string());
-        }
-        if !startable {
-            let why = first_deny.unwrap_or_default();
-            let message = format!(
-                "flow `{flow}` cannot be started by any caller of the model: every user and \
-                 anonymous call, with each key or none, and every schedule and trigger start \
-                 is denied (first: {why})"
-            );
-            findings.push(finding(
+        let starts = ["schedule", "trigger"]
+            .map(|start| json!({"kind": "flow", "flow": flow, "start": start}));
+        let Some(why) = first_deny(&policy, api_calls)? else {
+            continue;
+        };
+        let message = match first_deny(&policy, starts.to_vec())? {
+            Some(_) => (
                 "AG101",
-                false,
-                "flows",
-                Some(("flow", &flow)),
-                message,
-            ));
-        }
+                format!(
+                    "flow `{flow}` cannot be started by any caller of the model: every user and \
+                     anonymous call, with each key or none, and every schedule and trigger \
+                     start is denied (first: {why})"
+                ),
+            ),
+            None => (
+                "AG102",
+                format!(
+                    "flow `{flow}` cannot be started through the API by any caller of the \
+                     model: every user and anonymous call, with each key or none, is denied \
+                     (first: {why}); only a schedule or a trigger can start it"
+                ),
+            ),
+        };
+        findings.push(finding(
+            message.0,
+            false,
+            "flows",
+            Some(("flow", &flow)),
+            message.1,
+        ));
     }
     Ok(())
 }
