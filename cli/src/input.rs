@@ -1,0 +1,265 @@
+//! Reading models and requests: files, inline JSON, positions of errors and hints.
+
+use std::fmt;
+use std::io::Read;
+
+use accessgate::scenario::Scenario;
+use accessgate::{Policy, PolicyDocument, Request};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::hint;
+
+/// Input that cannot be used: a file that cannot be read, text that is not JSON or not of the
+/// expected shape, or a model that does not build. The command exits with status 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// Where the input came from: a path, `-` for standard input, or `--request`.
+    pub source: String,
+    /// What is wrong, in the library's or serde's words.
+    pub message: String,
+    /// Line and column (1-based) of a JSON error.
+    pub position: Option<(usize, usize)>,
+    /// The line of the error with a caret under the column.
+    pub snippet: Option<String>,
+    /// A "did you mean" hint.
+    pub hint: Option<String>,
+}
+
+impl InputError {
+    /// An error without a position.
+    pub fn new(source: &str, message: impl Into<String>) -> Self {
+        InputError {
+            source: source.to_owned(),
+            message: message.into(),
+            position: None,
+            snippet: None,
+            hint: None,
+        }
+    }
+
+    /// The error as a JSON object (`source`, `message`, `line`, `column`, `hint`).
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "source": self.source,
+            "message": self.message,
+            "line": self.position.map(|(l, _)| l),
+            "column": self.position.map(|(_, c)| c),
+            "hint": self.hint,
+        })
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((line, column)) => write!(f, "{}:{line}:{column}: ", self.source)?,
+            None => write!(f, "{}: ", self.source)?,
+        }
+        f.write_str(&self.message)?;
+        if let Some(snippet) = &self.snippet {
+            write!(f, "\n{snippet}")?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\nhint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads a file, or standard input for `-`.
+pub fn read_text(path: &str) -> Result<String, InputError> {
+    let mut text = String::new();
+    let read = if path == "-" {
+        std::io::stdin().read_to_string(&mut text).map(|_| ())
+    } else {
+        std::fs::read_to_string(path).map(|t| text = t)
+    };
+    read.map_err(|e| InputError::new(path, format!("cannot read: {e}")))?;
+    Ok(text)
+}
+
+/// Parses `text` as `T`, reporting serde's message with the line, column, the line's text and
+/// a hint for a misspelt field or variant.
+pub fn parse<T: DeserializeOwned>(source: &str, text: &str) -> Result<T, InputError> {
+    serde_json::from_str(text).map_err(|e| json_error(source, text, &e))
+}
+
+fn json_error(source: &str, text: &str, e: &serde_json::Error) -> InputError {
+    let full = e.to_string();
+    let message = match full.rsplit_once(" at line ") {
+        Some((m, _)) if e.line() > 0 => m.to_owned(),
+        _ => full.clone(),
+    };
+    let position = (e.line() > 0).then(|| (e.line(), e.column()));
+    InputError {
+        source: source.to_owned(),
+        hint: hint::for_serde_message(&message),
+        snippet: position.and_then(|(l, c)| snippet(text, l, c)),
+        message,
+        position,
+    }
+}
+
+/// The line `line` of `text` and a caret under `column`, cut to at most 100 characters.
+fn snippet(text: &str, line: usize, column: usize) -> Option<String> {
+    let content: Vec<char> = text.lines().nth(line.checked_sub(1)?)?.chars().collect();
+    let caret = column.saturating_sub(1).min(content.len());
+    let start = caret.saturating_sub(60);
+    let end = (start + 100).min(content.len());
+    let shown: String = content.get(start..end)?.iter().collect();
+    Some(format!(
+        "  | {}\n  | {}^",
+        shown.trim_end(),
+        " ".repeat(caret - start)
+    ))
+}
+
+/// The keys a bare Dataverse model has at its top level.
+const DATAVERSE_KEYS: [&str; 13] = [
+    "options",
+    "business_units",
+    "tables",
+    "roles",
+    "users",
+    "teams",
+    "role_assignments",
+    "records",
+    "shares",
+    "relationships",
+    "positions",
+    "column_security_profiles",
+    "field_shares",
+];
+
+/// A model file, parsed.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The path it was read from.
+    pub path: String,
+    /// The document.
+    pub document: PolicyDocument,
+    /// The document as JSON, for hints and for the checks the command computes itself.
+    pub json: Value,
+}
+
+impl Model {
+    /// Builds the document.
+    ///
+    /// # Errors
+    /// The library's build error, with a hint when it names an id close to an existing one.
+    pub fn build(&self) -> Result<Policy, InputError> {
+        self.document.build().map_err(|e| {
+            let message = format!("model does not build: {e}");
+            let mut error = InputError::new(&self.path, message);
+            error.hint = hint::for_build_message(&e.to_string(), &self.json);
+            error
+        })
+    }
+}
+
+/// Reads a model file: a `PolicyDocument` (keys `dataverse`, `flows`, `folders`), a scenario
+/// file (its `model`), or a bare Dataverse model (keys such as `business_units`, `roles`).
+///
+/// # Errors
+/// An unreadable file, text that is not JSON, or JSON not of the model's shape.
+pub fn read_model(path: &str) -> Result<Model, InputError> {
+    let text = read_text(path)?;
+    let value: Value = parse(path, &text)?;
+    let has = |key: &str| value.get(key).is_some();
+    let (document, json) = if has("model") && has("cases") {
+        let scenario: Scenario = parse(path, &text)?;
+        let json = value.get("model").cloned().unwrap_or(Value::Null);
+        (scenario.model, json)
+    } else if !has("dataverse")
+        && !has("flows")
+        && !has("folders")
+        && DATAVERSE_KEYS.iter().any(|k| has(k))
+    {
+        let dataverse = parse(path, &text)?;
+        let document = PolicyDocument {
+            dataverse: Some(dataverse),
+            ..PolicyDocument::default()
+        };
+        (document, serde_json::json!({ "dataverse": value }))
+    } else {
+        (parse(path, &text)?, value)
+    };
+    Ok(Model {
+        path: path.to_owned(),
+        document,
+        json,
+    })
+}
+
+/// One request, with its JSON form (which tells the system by its `kind`).
+#[derive(Debug, Clone)]
+pub struct RequestInput {
+    /// The request.
+    pub request: Request,
+    /// As given.
+    pub json: Value,
+}
+
+impl RequestInput {
+    /// The system a request is for, from its `kind`: `flow` and `folder` are flows and
+    /// folders, every other kind is Dataverse.
+    pub fn system(&self) -> &'static str {
+        match self.json.get("kind").and_then(Value::as_str) {
+            Some("flow") => "flows",
+            Some("folder") => "folders",
+            _ => "dataverse",
+        }
+    }
+}
+
+/// Parses one request object, or an array of them.
+///
+/// # Errors
+/// Text that is not JSON or not a request, with line, column and a hint.
+pub fn parse_requests(source: &str, text: &str) -> Result<Vec<RequestInput>, InputError> {
+    let value: Value = parse(source, text)?;
+    let requests: Vec<Request> = match value {
+        Value::Array(_) => parse(source, text)?,
+        _ => vec![parse(source, text)?],
+    };
+    let values = match value {
+        Value::Array(items) => items,
+        other => vec![other],
+    };
+    Ok(requests
+        .into_iter()
+        .zip(values)
+        .map(|(request, json)| RequestInput { request, json })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A JSON error keeps serde's message, its position and the offending line.
+    #[test]
+    fn json_errors_have_line_column_and_snippet() {
+        let text = "{\n  \"dataverse\": {\"tables\": [}\n}";
+        let e = parse::<Value>("m.json", text).unwrap_err();
+        assert_eq!(e.position, Some((2, 28)));
+        assert_eq!(e.message, "expected value");
+        let shown = e.to_string();
+        assert!(
+            shown.starts_with("m.json:2:28: expected value\n"),
+            "{shown}"
+        );
+        assert!(shown.contains("  |   \"dataverse\": {\"tables\": [}\n  | "));
+        assert!(shown.ends_with("^"), "{shown}");
+    }
+
+    /// A request's system follows its kind.
+    #[test]
+    fn system_follows_kind() {
+        let text = r#"[{"kind": "flow", "flow": "f"}, {"kind": "run_desktop_flow", "user": "u"}]"#;
+        let requests = parse_requests("r", text).unwrap();
+        let systems: Vec<_> = requests.iter().map(RequestInput::system).collect();
+        assert_eq!(systems, ["flows", "dataverse"]);
+    }
+}
