@@ -4,8 +4,6 @@ use std::hash::{BuildHasher, RandomState};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use smallvec::SmallVec;
-
 use crate::core::Privilege;
 use crate::dataverse::policy::{Owner, RecordInfo, SharedWith, NO_UNIT};
 
@@ -268,7 +266,6 @@ impl Records {
             shares.retain(|s| !(s.with == with && s.inherited_from.is_none()));
             shares.len() != before
         })
-        .and_then(|()| Ok(()))
     }
 
     fn edit_shares(
@@ -333,7 +330,7 @@ pub(crate) fn slot_facts(record: RecordId, s: &Slot) -> RecordFacts {
         .extra
         .as_ref()
         .map(|e| e.parents.iter().copied().collect())
-        .unwrap_or_else(SmallVec::new);
+        .unwrap_or_default();
     facts
 }
 
