@@ -7,21 +7,8 @@ use std::ops::ControlFlow;
 use super::model::RoleInheritance;
 use super::policy::*;
 use super::reason::{Path, RecordReason, RoleGrant};
-use super::records::{RecordFacts, RecordOwner, Records, ShareSource};
+use super::records::{RecordFacts, Records, ShareSource};
 use super::walk::{RecordView, Walk};
-
-/// A record's facts in the layout a decision reads (the owning unit not yet resolved).
-fn raw_info(facts: &RecordFacts) -> RecordInfo {
-    RecordInfo {
-        table: facts.table.0,
-        owner: match facts.owner {
-            RecordOwner::User(u) => Owner::User(u.0),
-            RecordOwner::Team(t) => Owner::Team(t.0),
-            RecordOwner::Organization => Owner::Organization,
-        },
-        owning_unit: facts.owning_unit.map_or(NO_UNIT, |b| b.0),
-    }
-}
 
 /// Bit positions of the privileges a decision looks up by constant.
 const CREATE_BIT: usize = Privilege::CREATE.bits().trailing_zeros() as usize;
@@ -134,7 +121,7 @@ impl DataversePolicy {
         facts: &RecordFacts,
         shares: &dyn ShareSource,
     ) -> RecordReason {
-        let raw = raw_info(facts);
+        let raw = facts.raw_info();
         let view = RecordView {
             id: facts.id,
             raw,

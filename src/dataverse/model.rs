@@ -485,7 +485,7 @@ pub struct UserDef {
     pub position: Option<String>,
 }
 
-fn yes() -> bool {
+pub(crate) fn yes() -> bool {
     true
 }
 

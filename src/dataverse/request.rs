@@ -63,15 +63,11 @@ pub struct RecordFactsDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owning_business_unit: Option<String>,
     /// Active; default `true`.
-    #[serde(default = "yes")]
+    #[serde(default = "super::model::yes")]
     pub active: bool,
     /// Parent records the policy holds, through relationships (R5.8).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parents: Vec<ParentLink>,
-}
-
-fn yes() -> bool {
-    true
 }
 
 /// May `user` use `privilege` on an existing `record`?

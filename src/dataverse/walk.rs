@@ -163,15 +163,8 @@ impl DataversePolicy {
                 }
             };
             let Some(next) = next else { break };
-            let info = RecordInfo {
-                table: next.facts.table.0,
-                owner: match next.facts.owner {
-                    RecordOwner::User(u) => Owner::User(u.0),
-                    RecordOwner::Team(t) => Owner::Team(t.0),
-                    RecordOwner::Organization => Owner::Organization,
-                },
-                owning_unit: 0,
-            };
+            // The walk reads only the table and owner; the unit stays unresolved.
+            let info = next.facts.raw_info();
             child = (
                 info,
                 next.facts.active,

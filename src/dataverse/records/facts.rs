@@ -5,7 +5,9 @@ use std::ops::ControlFlow;
 use smallvec::SmallVec;
 
 use crate::core::Privilege;
-use crate::dataverse::policy::{BusinessUnitId, SharedWith, TableId, TeamId, UserId};
+use crate::dataverse::policy::{
+    BusinessUnitId, Owner, RecordInfo, SharedWith, TableId, TeamId, UserId, NO_UNIT,
+};
 
 /// A record's key.
 ///
@@ -116,6 +118,20 @@ impl RecordFacts {
     pub fn inactive(mut self) -> Self {
         self.active = false;
         self
+    }
+
+    /// Table, owner and owning unit in the layout a decision reads; the unit is `NO_UNIT`
+    /// ("the owner's") until the configuration resolves it.
+    pub(crate) fn raw_info(&self) -> RecordInfo {
+        RecordInfo {
+            table: self.table.0,
+            owner: match self.owner {
+                RecordOwner::User(u) => Owner::User(u.0),
+                RecordOwner::Team(t) => Owner::Team(t.0),
+                RecordOwner::Organization => Owner::Organization,
+            },
+            owning_unit: self.owning_unit.map_or(NO_UNIT, |b| b.0),
+        }
     }
 
     /// The same facts with one more parent link.

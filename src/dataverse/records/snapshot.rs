@@ -178,7 +178,7 @@ impl Records {
             });
         }
         let slot = Slot {
-            info: info_of(facts),
+            info: facts.raw_info(),
             active: facts.active,
             id: id.into(),
             extra: extra_of(Vec::new(), facts.parents.to_vec()),
@@ -208,7 +208,7 @@ impl Records {
         facts: &RecordFacts,
     ) -> Result<(), StoreError> {
         let mut slot = self.existing(record)?.clone();
-        slot.info = info_of(facts);
+        slot.info = facts.raw_info();
         slot.active = facts.active;
         let shares = slot
             .extra
@@ -294,20 +294,6 @@ impl Records {
     fn existing(&self, record: RecordId) -> Result<&Slot, StoreError> {
         self.slot(record.index())
             .ok_or(StoreError::UnknownRecord { record })
-    }
-}
-
-fn info_of(facts: &RecordFacts) -> RecordInfo {
-    let owner = match facts.owner {
-        RecordOwner::User(u) => Owner::User(u.0),
-        RecordOwner::Team(t) => Owner::Team(t.0),
-        RecordOwner::Organization => Owner::Organization,
-    };
-    RecordInfo {
-        table: facts.table.0,
-        owner,
-        // Resolved against the configuration at decision time: `NO_UNIT` means "the owner's".
-        owning_unit: facts.owning_unit.map_or(NO_UNIT, |b| b.0),
     }
 }
 
