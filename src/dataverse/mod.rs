@@ -17,6 +17,7 @@ mod action;
 mod batch;
 mod columns;
 mod compile;
+mod create;
 mod diff;
 mod effective;
 mod error;
