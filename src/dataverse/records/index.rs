@@ -1,140 +1,176 @@
-//! A persistent hash index from record ids to slots: a hash array mapped trie.
+//! A persistent hash index from record ids to slots: linear hashing over shared buckets.
 //!
-//! Each level consumes five bits of the id's 64-bit hash; a leaf holds up to [`LEAF`] entries
-//! and splits into a branch when it overflows. An entry keeps only the hash and the slot; the id
-//! text lives once, in the slot, and a lookup compares it there. Like [`PVec`](super::pvec::PVec),
-//! a write copies the path to one leaf and shares the rest with older snapshots.
+//! An entry is the high 32 bits of the id's hash (its *key*) and the slot: 8 bytes. The key's
+//! low bits choose a bucket; a bucket is an immutable array of entries sorted by key, searched
+//! by binary search. Two ids may share a key: the id text lives once, in the slot, and a lookup
+//! compares it there.
+//! The buckets sit in a [`PVec`], so a write copies one bucket (about [`LOAD`] entries) and
+//! the path to it, and shares everything else with older snapshots.
+//!
+//! The table grows by *linear hashing*: when the entries outnumber `LOAD ×` the buckets, the
+//! next bucket in turn splits in two on one more hash bit. Growth therefore costs one bucket
+//! per split, never a rehash of the whole table, so no write waits for O(records) work, and the
+//! index costs about 8 bytes per record plus 32 bytes per bucket (under 1 byte per record).
+//! Buckets do not merge after deletes: a table that shrank keeps its buckets.
 
 use std::sync::Arc;
 
-const BITS: u32 = 5;
-const WIDTH: usize = 1 << BITS;
-/// Entries a leaf holds before it splits (unless the hash bits are used up).
-const LEAF: usize = 8;
-/// Levels after which every hash bit is consumed: leaves at this depth never split.
-const MAX_DEPTH: u32 = 64 / BITS;
+use super::pvec::PVec;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Entries per bucket, on average, before the next bucket splits.
+const LOAD: usize = 128;
+
+/// One entry: the high half of the id's hash and the slot holding the id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Entry {
-    hash: u64,
+    key: u32,
     slot: u32,
 }
 
-#[derive(Debug, Clone)]
-enum Node {
-    Leaf(Vec<Entry>),
-    Branch(Box<[Option<Arc<Node>>; WIDTH]>),
+impl Entry {
+    fn new(hash: u64, slot: u32) -> Entry {
+        Entry {
+            key: (hash >> 32) as u32,
+            slot,
+        }
+    }
 }
+
+type Bucket = Arc<[Entry]>;
 
 /// The index; see the module docs.
 #[derive(Debug, Clone)]
 pub(crate) struct HashIndex {
-    root: Arc<Node>,
+    buckets: PVec<Bucket>,
+    /// Buckets below `split` have been split at level `level + 1`.
+    split: usize,
+    /// `2^level` buckets existed when this round of splits began.
+    level: u32,
+    len: usize,
 }
 
 impl Default for HashIndex {
     fn default() -> Self {
+        let mut buckets = PVec::default();
+        buckets.push(Bucket::from([]));
         HashIndex {
-            root: Arc::new(Node::Leaf(Vec::new())),
+            buckets,
+            split: 0,
+            level: 0,
+            len: 0,
         }
     }
 }
 
-#[inline]
-fn digit(hash: u64, depth: u32) -> usize {
-    ((hash >> (depth * BITS)) as usize) & (WIDTH - 1)
+/// `bucket` with `entry` inserted in order.
+fn with_entry(bucket: &[Entry], entry: Entry) -> Bucket {
+    let at = bucket.partition_point(|e| *e < entry);
+    bucket[..at]
+        .iter()
+        .chain(std::iter::once(&entry))
+        .chain(&bucket[at..])
+        .copied()
+        .collect()
 }
 
 impl HashIndex {
+    /// The bucket of a key under the current round of splits.
+    #[inline]
+    fn bucket_of(&self, key: u32) -> usize {
+        let low = key as usize;
+        let small = low & ((1usize << self.level) - 1);
+        if small < self.split {
+            low & ((1usize << (self.level + 1)) - 1)
+        } else {
+            small
+        }
+    }
+
     /// The slot whose id hashes to `hash` and for which `is_id(slot)` holds.
     #[inline]
     pub(crate) fn get(&self, hash: u64, is_id: impl Fn(u32) -> bool) -> Option<u32> {
-        let mut node = &*self.root;
-        let mut depth = 0;
-        loop {
-            match node {
-                Node::Leaf(entries) => {
-                    return entries
-                        .iter()
-                        .find(|e| e.hash == hash && is_id(e.slot))
-                        .map(|e| e.slot)
-                }
-                Node::Branch(children) => {
-                    node = children.get(digit(hash, depth))?.as_deref()?;
-                    depth += 1;
-                }
-            }
-        }
+        let key = (hash >> 32) as u32;
+        let bucket = self.buckets.get(self.bucket_of(key))?;
+        let first = bucket.partition_point(|e| e.key < key);
+        bucket[first..]
+            .iter()
+            .take_while(|e| e.key == key)
+            .find(|e| is_id(e.slot))
+            .map(|e| e.slot)
     }
 
     /// Adds `slot` under `hash`. The caller has checked that the id is not present.
     pub(crate) fn insert(&mut self, hash: u64, slot: u32) {
-        insert_in(&mut self.root, 0, Entry { hash, slot });
+        let entry = Entry::new(hash, slot);
+        let b = self.bucket_of(entry.key);
+        if let Some(bucket) = self.buckets.get(b) {
+            let grown = with_entry(bucket, entry);
+            self.buckets.set(b, grown);
+        }
+        self.len += 1;
+        if self.len > LOAD * self.buckets.len() {
+            self.split_next();
+        }
+    }
+
+    /// Splits bucket `split` on key bit `level`: its entries with the bit clear stay, the others
+    /// move to the new bucket `split + 2^level` (both stay sorted). After the last bucket of
+    /// the round has split, the next round splits on the next bit.
+    fn split_next(&mut self) {
+        if self.level >= u32::BITS {
+            return; // every key bit is used: buckets only grow from here
+        }
+        let Some(bucket) = self.buckets.get(self.split) else {
+            return;
+        };
+        let bit = 1u32 << self.level;
+        let stay: Bucket = bucket
+            .iter()
+            .filter(|e| e.key & bit == 0)
+            .copied()
+            .collect();
+        let moved: Bucket = bucket
+            .iter()
+            .filter(|e| e.key & bit != 0)
+            .copied()
+            .collect();
+        self.buckets.set(self.split, stay);
+        self.buckets.push(moved);
+        self.split += 1;
+        if self.split == 1usize << self.level {
+            self.split = 0;
+            self.level += 1;
+        }
     }
 
     /// Removes the entry for `slot` under `hash`; `false` when there is none.
     pub(crate) fn remove(&mut self, hash: u64, slot: u32) -> bool {
-        remove_in(&mut self.root, 0, Entry { hash, slot })
+        let entry = Entry::new(hash, slot);
+        let b = self.bucket_of(entry.key);
+        let Some(bucket) = self.buckets.get(b) else {
+            return false;
+        };
+        let Ok(at) = bucket.binary_search(&entry) else {
+            return false;
+        };
+        let shrunk: Bucket = bucket[..at]
+            .iter()
+            .chain(&bucket[at + 1..])
+            .copied()
+            .collect();
+        self.buckets.set(b, shrunk);
+        self.len -= 1;
+        true
     }
 
     /// Heap bytes held (counting shared nodes as if owned).
     pub(crate) fn heap_bytes(&self) -> usize {
-        node_bytes(&self.root)
-    }
-}
-
-fn node_bytes(node: &Node) -> usize {
-    std::mem::size_of::<Node>()
-        + match node {
-            Node::Leaf(entries) => entries.capacity() * std::mem::size_of::<Entry>(),
-            Node::Branch(children) => {
-                std::mem::size_of::<[Option<Arc<Node>>; WIDTH]>()
-                    + children
-                        .iter()
-                        .flatten()
-                        .map(|c| node_bytes(c))
-                        .sum::<usize>()
-            }
-        }
-}
-
-fn insert_in(node: &mut Arc<Node>, depth: u32, entry: Entry) {
-    let overflow = match Arc::make_mut(node) {
-        Node::Leaf(entries) => {
-            entries.push(entry);
-            (entries.len() > LEAF && depth < MAX_DEPTH).then(|| std::mem::take(entries))
-        }
-        Node::Branch(children) => {
-            if let Some(child) = children.get_mut(digit(entry.hash, depth)) {
-                let child = child.get_or_insert_with(|| Arc::new(Node::Leaf(Vec::new())));
-                insert_in(child, depth + 1, entry);
-            }
-            None
-        }
-    };
-    if let Some(entries) = overflow {
-        // The leaf splits: a branch at the same depth routes each entry one level down.
-        let mut branch = Arc::new(Node::Branch(Box::new(std::array::from_fn(|_| None))));
-        for e in entries {
-            insert_in(&mut branch, depth, e);
-        }
-        *node = branch;
-    }
-}
-
-fn remove_in(node: &mut Arc<Node>, depth: u32, entry: Entry) -> bool {
-    match Arc::make_mut(node) {
-        Node::Leaf(entries) => match entries.iter().position(|e| *e == entry) {
-            Some(i) => {
-                entries.swap_remove(i);
-                true
-            }
-            None => false,
-        },
-        Node::Branch(children) => match children.get_mut(digit(entry.hash, depth)) {
-            Some(Some(child)) => remove_in(child, depth + 1, entry),
-            _ => false,
-        },
+        self.buckets.heap_bytes()
+            + self
+                .buckets
+                .iter()
+                .map(|b| 2 * std::mem::size_of::<usize>() + std::mem::size_of_val(&**b))
+                .sum::<usize>()
     }
 }
 
@@ -147,8 +183,9 @@ mod tests {
     #[test]
     fn finds_live_entries() {
         let mut index = HashIndex::default();
-        // Hashes collide in their low bits for runs of 100 slots.
-        let hash = |slot: u32| u64::from(slot / 100) | (u64::from(slot) << 40);
+        // Runs of 100 slots share their key (the hash's high half) and differ below it.
+        let hash =
+            |slot: u32| (u64::from((slot / 100).wrapping_mul(0x9e37_79b9)) << 32) | u64::from(slot);
         for slot in 0..20_000u32 {
             index.insert(hash(slot), slot);
         }
@@ -162,5 +199,27 @@ mod tests {
             assert_eq!(found.is_some(), slot % 3 != 0, "slot {slot}");
             assert_eq!(before.get(hash(slot), |s| s == slot), Some(slot));
         }
+        assert!(index.buckets.len() > 20_000 / LOAD / 2, "the table grew");
+    }
+
+    /// Ids whose whole hash collides are told apart by the caller's comparison, across splits.
+    #[test]
+    fn equal_hashes_are_told_apart() {
+        let mut index = HashIndex::default();
+        for slot in 0..5_000u32 {
+            let hash = if slot % 2 == 0 {
+                42 << 32
+            } else {
+                u64::from(slot) << 32
+            };
+            index.insert(hash, slot);
+        }
+        for slot in (0..5_000u32).step_by(2) {
+            assert_eq!(index.get(42 << 32, |s| s == slot), Some(slot));
+        }
+        assert_eq!(index.get(42 << 32, |s| s == 1), None);
+        assert!(index.remove(42 << 32, 10));
+        assert_eq!(index.get(42 << 32, |s| s == 10), None);
+        assert_eq!(index.get(42 << 32, |s| s == 12), Some(12));
     }
 }

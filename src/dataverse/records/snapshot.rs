@@ -141,6 +141,30 @@ impl Records {
         self.slot(record.index())?.extra.as_deref()
     }
 
+    /// Heap bytes held by this version: `(structure, id_text)`, where `structure` is the slots,
+    /// the id index, shares and parent links (nodes shared with other versions counted as if
+    /// owned) and `id_text` the bytes of the record ids themselves.
+    ///
+    /// ```
+    /// use accessgate::dataverse::*;
+    /// let mut model = DataverseModel::default();
+    /// model.business_units.push(BusinessUnitDef::root("contoso"));
+    /// model.tables.push(TableDef::user_owned("account"));
+    /// model.users.push(UserDef::new("bob", "contoso"));
+    /// let policy = model.build()?;
+    /// let (account, bob) = (policy.table_id("account").ok_or("account")?, policy.user_id("bob").ok_or("bob")?);
+    ///
+    /// let store = RecordStore::new();
+    /// store.insert("account-1", &RecordFacts::owned_by(RecordId::new(0), account, RecordOwner::User(bob)))?;
+    /// let (structure, id_text) = store.snapshot().memory();
+    /// assert_eq!(id_text, "account-1".len());
+    /// assert!(structure > 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn memory(&self) -> (usize, usize) {
+        self.heap_bytes()
+    }
+
     /// Heap bytes held (shared nodes counted as if owned), and the bytes of id text.
     pub(crate) fn heap_bytes(&self) -> (usize, usize) {
         let text: usize = self.slots.iter().flatten().map(|s| s.id.len()).sum();
