@@ -77,8 +77,14 @@ pub(crate) struct ColumnIndex {
     /// Keys `table \u{1f} column`.
     columns: Interner,
     profiles: Interner,
-    /// Each user's profile permissions, sorted by column.
+    /// Each user's profile permissions, sorted by column: derived from `direct_grants`, the
+    /// user's teams and `team_grants` ([`user_row`]).
     user_grants: Csr<ColumnGrant>,
+    /// The permissions of profiles assigned to each user directly.
+    direct_grants: Csr<ColumnGrant>,
+    /// The permissions of profiles assigned to each team (empty for an access team unless
+    /// `column_profiles_through_access_teams`), with `via` the team.
+    team_grants: Csr<ColumnGrant>,
     /// Each record's column shares.
     record_shares: Csr<FieldShare>,
 }
@@ -92,7 +98,7 @@ pub(crate) fn compile(
     users: &Interner,
     teams: &Interner,
     records: &super::records::Records,
-    team_members: &Csr<u32>,
+    user_teams: &Csr<u32>,
 ) -> Result<ColumnIndex, ModelError> {
     let mut columns = Interner::default();
     for t in &m.tables {
@@ -123,7 +129,7 @@ pub(crate) fn compile(
         EntityKind::ColumnProfile,
         m.column_security_profiles.iter().map(|p| p.id.as_str()),
     )?;
-    let mut pairs: Vec<(u32, ColumnGrant)> = Vec::new();
+    let (mut direct, mut team) = (Vec::new(), Vec::new());
     for (pi, p) in m.column_security_profiles.iter().enumerate() {
         let referrer = || format!("column security profile `{}`", p.id);
         let mut perms = Vec::with_capacity(p.permissions.len());
@@ -148,8 +154,8 @@ pub(crate) fn compile(
             match member {
                 PrincipalRef::User(u) => {
                     let u = lookup(users, EntityKind::User, u, referrer)?;
-                    for &(column, bits) in &perms {
-                        pairs.push((
+                    direct.extend(perms.iter().map(|&(column, bits)| {
+                        (
                             u,
                             ColumnGrant {
                                 column,
@@ -157,8 +163,8 @@ pub(crate) fn compile(
                                 profile: pi as u32,
                                 via: None,
                             },
-                        ));
-                    }
+                        )
+                    }));
                 }
                 PrincipalRef::Team(t) => {
                     let t_idx = lookup(teams, EntityKind::Team, t, referrer)?;
@@ -169,25 +175,32 @@ pub(crate) fn compile(
                     if access && !m.options.column_profiles_through_access_teams {
                         continue;
                     }
-                    for &u in team_members.get(t_idx) {
-                        for &(column, bits) in &perms {
-                            pairs.push((
-                                u,
-                                ColumnGrant {
-                                    column,
-                                    bits,
-                                    profile: pi as u32,
-                                    via: Some(t_idx),
-                                },
-                            ));
-                        }
-                    }
+                    team.extend(perms.iter().map(|&(column, bits)| {
+                        (
+                            t_idx,
+                            ColumnGrant {
+                                column,
+                                bits,
+                                profile: pi as u32,
+                                via: Some(t_idx),
+                            },
+                        )
+                    }));
                 }
             }
         }
     }
-    pairs.sort_by_key(|(u, g)| (*u, g.column));
-    let user_grants = Csr::from_rows(m.users.len(), pairs);
+    let direct_grants = Csr::from_rows(m.users.len(), direct);
+    let team_grants = Csr::from_rows(m.teams.len(), team);
+    let mut user_grants = Csr::default();
+    for u in 0..m.users.len() as u32 {
+        user_grants.push_row(&user_row(
+            &direct_grants,
+            &team_grants,
+            user_teams.get(u),
+            u,
+        ));
+    }
 
     let mut shares: Vec<(u32, FieldShare)> = Vec::new();
     for f in &m.field_shares {
@@ -228,8 +241,41 @@ pub(crate) fn compile(
         columns,
         profiles,
         user_grants,
+        direct_grants,
+        team_grants,
         record_shares,
     })
+}
+
+/// A user's column grants: their own profiles' and their teams' (in team order), sorted by
+/// column and then profile, so the first grant of a column is from the first profile that
+/// gives it.
+fn user_row(
+    direct: &Csr<ColumnGrant>,
+    team: &Csr<ColumnGrant>,
+    teams: &[u32],
+    user: u32,
+) -> Vec<ColumnGrant> {
+    let mut row: Vec<ColumnGrant> = direct.get(user).to_vec();
+    for &t in teams {
+        row.extend_from_slice(team.get(t));
+    }
+    row.sort_by_key(|g| (g.column, g.profile));
+    row
+}
+
+impl ColumnIndex {
+    /// Re-derives a user's column grants after their teams changed.
+    pub(crate) fn rederive_user(&mut self, user: u32, teams: &[u32]) {
+        let row = user_row(&self.direct_grants, &self.team_grants, teams, user);
+        self.user_grants.set_row(user, &row);
+    }
+
+    /// Room for one more user, with no profile of their own.
+    pub(crate) fn push_user(&mut self) {
+        self.direct_grants.push_row(&[]);
+        self.user_grants.push_row(&[]);
+    }
 }
 
 /// Why a column decision came out the way it did.

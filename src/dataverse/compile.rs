@@ -4,7 +4,10 @@ use crate::core::id::{InternError, Interner, ID_LIMIT};
 use crate::core::tree::{Tree, TreeShapeError};
 use crate::core::{AccessLevel, Privilege};
 
+use std::sync::Arc;
+
 use super::columns;
+use super::delta;
 use super::error::{EntityKind, ModelError};
 use super::hierarchy;
 use super::model::*;
@@ -44,6 +47,28 @@ pub(crate) fn intern<'a>(
             count,
             limit: ID_LIMIT,
         },
+    })
+}
+
+/// Adds one id to an interner, as [`intern`] would have for a list ending in it.
+pub(crate) fn intern_one(
+    names: &mut Interner,
+    kind: EntityKind,
+    id: &str,
+) -> Result<u32, ModelError> {
+    if id.is_empty() {
+        return Err(ModelError::EmptyId { kind });
+    }
+    if names.len() >= ID_LIMIT {
+        return Err(ModelError::TooMany {
+            kind,
+            count: names.len() + 1,
+            limit: ID_LIMIT,
+        });
+    }
+    names.insert(id).ok_or_else(|| ModelError::DuplicateId {
+        kind,
+        id: id.into(),
     })
 }
 
@@ -194,6 +219,7 @@ impl Compiler<'_> {
             users.push(UserInfo {
                 business_unit: bu,
                 admission: Admission::Admitted,
+                gate: delta::gate_of(u),
                 system_administrator: None,
             });
         }
@@ -292,105 +318,57 @@ impl Compiler<'_> {
         let user_direct = Csr::from_rows(users.len(), user_direct);
         let team_roles = Csr::from_rows(teams.len(), team_roles);
 
-        // Each user's grant sources: direct assignments first, then each team's assignments.
-        let mut grant_pairs: Vec<(u32, GrantSource)> = Vec::new();
-        for u in 0..users.len() as u32 {
-            let mut admits = false;
-            let mut sysadmin = None;
-            for &(role, anchor) in user_direct.get(u) {
-                grant_pairs.push((
-                    u,
-                    GrantSource {
-                        role,
-                        anchor,
-                        via: Via::Direct,
-                    },
-                ));
-                admits = true;
-                if roles[role as usize].system_administrator && sysadmin.is_none() {
-                    sysadmin = Some((role, Via::Direct));
-                }
-            }
-            for &t in user_teams.get(u) {
-                let team = teams[t as usize];
-                let team_admits = team.kind.is_group() || options.owner_team_roles_admit;
-                for &(role, anchor) in team_roles.get(t) {
-                    grant_pairs.push((
-                        u,
-                        GrantSource {
-                            role,
-                            anchor,
-                            via: Via::Team(TeamId(t)),
-                        },
-                    ));
-                    if options.team_role_anchor == TeamRoleAnchor::TeamAndMemberBusinessUnit
-                        && anchor != users[u as usize].business_unit
-                    {
-                        let own = users[u as usize].business_unit;
-                        grant_pairs.push((
-                            u,
-                            GrantSource {
-                                role,
-                                anchor: own,
-                                via: Via::Team(TeamId(t)),
-                            },
-                        ));
-                    }
-                    if team_admits {
-                        admits = true;
-                        if roles[role as usize].system_administrator && sysadmin.is_none() {
-                            sysadmin = Some((role, Via::Team(TeamId(t))));
-                        }
-                    }
-                }
-            }
-            let def = &m.users[u as usize];
-            let user = &mut users[u as usize];
-            user.admission = if !def.enabled {
-                Admission::Disabled
-            } else if !(def.application_user || def.licensed || options.per_app_plan_allocated) {
-                Admission::Unlicensed
-            } else if options.security_group_required
-                && !(def.in_security_group || def.application_user || def.power_platform_admin)
-            {
-                Admission::NotInSecurityGroup
-            } else if !admits {
-                Admission::NoSecurityRole
-            } else {
-                Admission::Admitted
+        // Each user's grant sources: direct assignments first, then each team's assignments
+        // (the same derivation a configuration change re-runs for the users it touches).
+        let teams = Chunks::from_vec(teams);
+        let mut user_grants = Csr::default();
+        {
+            let inputs = delta::GrantInputs {
+                options: &options,
+                roles: &roles,
+                teams: &teams,
+                user_direct: &user_direct,
+                user_teams: &user_teams,
+                team_roles: &team_roles,
             };
-            user.system_administrator = sysadmin;
+            for (u, user) in users.iter_mut().enumerate() {
+                let derived = delta::derive_grants(&inputs, u as u32, user.business_unit);
+                let enabled = m.users.get(u).is_some_and(|d| d.enabled);
+                user.admission = delta::admission(&options, enabled, user.gate, derived.admits);
+                user.system_administrator = derived.system_administrator;
+                user_grants.push_row(&derived.grants);
+            }
         }
-        let user_grants = Csr::from_rows(users.len(), grant_pairs);
 
         let relationships = relationships(m, &names)?;
 
         let config = Configuration {
             options,
-            names,
-            tree,
-            tables,
-            roles,
-            cells,
-            users,
+            names: Arc::new(names),
+            tree: Arc::new(tree),
+            tables: Arc::new(tables),
+            roles: Arc::new(roles),
+            cells: Arc::new(cells),
+            users: Chunks::from_vec(users),
             teams,
             team_members,
             user_teams,
+            user_direct,
             user_grants,
             team_roles,
-            user_enabled: m.users.iter().map(|u| u.enabled).collect(),
-            relationships,
-            hierarchy: hierarchy::HierarchyIndex::default(),
+            user_enabled: Chunks::from_vec(m.users.iter().map(|u| u.enabled).collect()),
+            relationships: Arc::new(relationships),
+            hierarchy: Arc::default(),
             columns: columns::ColumnIndex::default(),
         };
         let records = records::load(m, &config)?;
-        let hierarchy = hierarchy::compile(m, &config.names.users)?;
+        let hierarchy = Arc::new(hierarchy::compile(m, &config.names.users)?);
         let columns = columns::compile(
             m,
             &config.names.users,
             &config.names.teams,
             &records,
-            &config.team_members,
+            &config.user_teams,
         )?;
         let config = Configuration {
             hierarchy,

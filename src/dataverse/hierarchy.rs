@@ -119,6 +119,27 @@ pub(crate) fn compile(m: &DataverseModel, users: &Interner) -> Result<HierarchyI
     })
 }
 
+impl HierarchyIndex {
+    /// Adds a user with `manager` and `position` (a new user has no reports, so no cycle can
+    /// form).
+    pub(crate) fn push_user(
+        &mut self,
+        user: &str,
+        manager: Option<u32>,
+        position: Option<&str>,
+    ) -> Result<(), ModelError> {
+        let position = match position {
+            None => NONE,
+            Some(id) => lookup(&self.positions, EntityKind::Position, id, || {
+                format!("user `{user}`")
+            })?,
+        };
+        self.manager.push(manager.unwrap_or(NONE));
+        self.position.push(position);
+        Ok(())
+    }
+}
+
 impl DataversePolicy {
     /// How many levels above `report` the user `manager` sits, within the configured depth.
     fn levels_above(&self, manager: u32, report: u32) -> Option<u8> {

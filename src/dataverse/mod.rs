@@ -18,6 +18,7 @@ mod batch;
 mod columns;
 mod compile;
 mod create;
+mod delta;
 mod diff;
 mod effective;
 mod error;
@@ -37,6 +38,7 @@ pub use batch::{
     AccessFilter, RecordRequest, RecordRow, Scope, SqlValue, SqlWhere, RECORDS_SCHEMA,
 };
 pub use columns::{ColumnAccess, ColumnId, ColumnProfileId, ColumnReason};
+pub use delta::ConfigChange;
 pub use diff::{access_diff, AccessDiff, Cause, CellChange, Change, RecordChange, UserDiff};
 pub use effective::{
     ActsAs, CellAccess, EffectiveAccess, Grant, GrantVia, HeldRole, HierarchyRecord,

@@ -54,7 +54,8 @@ impl Names {
     }
 }
 
-pub(crate) use crate::core::csr::Csr;
+pub(crate) use crate::core::csr::{Chunks, Csr};
+use std::sync::Arc;
 
 /// A role's level for one privilege on one table, or "not applicable in this role".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +114,19 @@ pub enum Admission {
 pub(crate) struct UserInfo {
     pub(crate) business_unit: u32,
     pub(crate) admission: Admission,
+    /// What the environment gate reads besides roles (R8.4), kept so a change of roles or of
+    /// the enabled state re-derives [`admission`](Self::admission).
+    pub(crate) gate: UserGate,
     pub(crate) system_administrator: Option<(u32, Via)>,
+}
+
+/// A user's licence and security-group facts (R8.4 items 2 and 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct UserGate {
+    pub(crate) licensed: bool,
+    pub(crate) application_user: bool,
+    pub(crate) in_security_group: bool,
+    pub(crate) power_platform_admin: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -209,27 +222,34 @@ impl std::ops::Deref for DataversePolicy {
 }
 
 /// The configuration part of a [`DataversePolicy`]: everything but records.
+///
+/// Cloning is cheap and shares memory: the parts a configuration change never touches sit
+/// behind `Arc`s, and the per-user and per-team indexes are kept in shared chunks of 1,024 rows,
+/// so [`DataversePolicy::apply`] copies only the chunks of the users and teams it changes.
 #[derive(Debug, Clone)]
 pub struct Configuration {
     pub(crate) options: DataverseOptions,
-    pub(crate) names: Names,
-    pub(crate) tree: Tree,
-    pub(crate) tables: Vec<TableInfo>,
-    pub(crate) roles: Vec<RoleInfo>,
+    pub(crate) names: Arc<Names>,
+    pub(crate) tree: Arc<Tree>,
+    pub(crate) tables: Arc<Vec<TableInfo>>,
+    pub(crate) roles: Arc<Vec<RoleInfo>>,
     /// `(role * tables + table) * 8 + privilege bit`.
-    pub(crate) cells: Vec<Cell>,
-    pub(crate) users: Vec<UserInfo>,
-    pub(crate) teams: Vec<TeamInfo>,
+    pub(crate) cells: Arc<Vec<Cell>>,
+    pub(crate) users: Chunks<UserInfo>,
+    pub(crate) teams: Chunks<TeamInfo>,
     pub(crate) team_members: Csr<u32>,
     /// Each user's teams, sorted.
     pub(crate) user_teams: Csr<u32>,
+    /// Each user's own role assignments: (role, anchor unit), in document order.
+    pub(crate) user_direct: Csr<(u32, u32)>,
+    /// Each user's grant sources, derived from `user_direct`, `user_teams` and `team_roles`.
     pub(crate) user_grants: Csr<GrantSource>,
     /// Each team's own role assignments: (role, anchor unit).
     pub(crate) team_roles: Csr<(u32, u32)>,
     /// Whether each user is enabled (R8.5: a disabled user may still own records).
-    pub(crate) user_enabled: Vec<bool>,
-    pub(crate) relationships: Vec<RelationshipInfo>,
-    pub(crate) hierarchy: super::hierarchy::HierarchyIndex,
+    pub(crate) user_enabled: Chunks<bool>,
+    pub(crate) relationships: Arc<Vec<RelationshipInfo>>,
+    pub(crate) hierarchy: Arc<super::hierarchy::HierarchyIndex>,
     pub(crate) columns: super::columns::ColumnIndex,
 }
 

@@ -36,8 +36,8 @@ fn vec_bytes<T>(v: &Vec<T>) -> usize {
     v.capacity() * size_of::<T>()
 }
 
-fn csr_bytes<T>(c: &Csr<T>) -> usize {
-    vec_bytes(&c.offsets) + vec_bytes(&c.items)
+fn csr_bytes<T: Clone>(c: &Csr<T>) -> usize {
+    c.heap_bytes()
 }
 
 impl DataversePolicy {
@@ -58,11 +58,12 @@ impl DataversePolicy {
         let n = &self.names;
         MemoryUsage {
             role_cells: vec_bytes(&self.cells),
-            users: vec_bytes(&self.users)
+            users: self.users.heap_bytes()
                 + csr_bytes(&self.user_teams)
+                + csr_bytes(&self.user_direct)
                 + csr_bytes(&self.user_grants)
-                + vec_bytes(&self.user_enabled),
-            teams: vec_bytes(&self.teams)
+                + self.user_enabled.heap_bytes(),
+            teams: self.teams.heap_bytes()
                 + csr_bytes(&self.team_members)
                 + csr_bytes(&self.team_roles),
             records: {
