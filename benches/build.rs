@@ -17,6 +17,7 @@ mod support;
 use std::hint::black_box;
 use std::time::Duration;
 
+use accessgate::dataverse::{ConfigChange, DataverseModel, DataversePolicy, RoleAssignmentDef};
 use criterion::Criterion;
 
 fn shape(full: bool) -> support::Shape {
@@ -35,6 +36,51 @@ fn shape(full: bool) -> support::Shape {
         share_every: 0,
         matrix: true,
     }
+}
+
+/// One change applied to the compiled snapshot (against the full build below): a membership
+/// joined and left, a role assigned to a user and removed, a role assigned to a team (which
+/// re-derives every member).
+fn config_changes(c: &mut Criterion, policy: &DataversePolicy, model: &DataverseModel) {
+    let mut rng = support::Rng::new(3);
+    let users = model.users.len();
+    let teams = model.teams.len();
+    let mut group = c.benchmark_group("config_change");
+    group.bench_function("team_membership", |b| {
+        b.iter_with_large_drop(|| {
+            let change = ConfigChange::AddTeamMember {
+                team: format!("team{}", rng.below(teams)),
+                user: format!("u{}", rng.below(users)),
+            };
+            policy.apply(&[change]).expect("membership change")
+        })
+    });
+    group.bench_function("user_role_assignment", |b| {
+        b.iter_with_large_drop(|| {
+            let user = rng.below(users);
+            let unit = model.users[user].business_unit.clone();
+            let mut a = RoleAssignmentDef::user(
+                &format!("u{user}"),
+                &format!("role{}", rng.below(model.roles.len())),
+            );
+            a.business_unit = Some(unit);
+            policy
+                .apply(&[ConfigChange::AssignRole(a)])
+                .expect("assignment")
+        })
+    });
+    group.bench_function("team_role_assignment", |b| {
+        b.iter_with_large_drop(|| {
+            let a = RoleAssignmentDef::team(
+                &format!("team{}", rng.below(teams)),
+                &format!("role{}", rng.below(model.roles.len())),
+            );
+            policy
+                .apply(&[ConfigChange::AssignRole(a)])
+                .expect("assignment")
+        })
+    });
+    group.finish();
 }
 
 fn main() {
@@ -58,12 +104,12 @@ fn main() {
         usage.structure as f64 / 1048576.0,
         usage.names as f64 / 1048576.0,
     );
+
+    let mut c = Criterion::default().configure_from_args();
+    config_changes(&mut c, &policy, &model);
     drop(policy);
 
-    let mut c = Criterion::default()
-        .sample_size(10)
-        .measurement_time(Duration::from_secs(30))
-        .configure_from_args();
+    let mut c = c.sample_size(10).measurement_time(Duration::from_secs(30));
     c.bench_function("build_snapshot_100k_users_10m_cells", |b| {
         b.iter_with_large_drop(|| black_box(&model).build())
     });
