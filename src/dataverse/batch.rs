@@ -456,8 +456,8 @@ impl DataversePolicy {
         };
         f.scope = Scope::Parts;
         // Only records with shares or parents can be reached by a share: walk those.
-        for (r, slot) in self.records.slots() {
-            if slot.extra.is_none() || slot.info.table != table.0 {
+        for (r, slot) in self.records.table_slots(table.0) {
+            if slot.extra.is_none() {
                 continue;
             }
             let Ok(rec) = self.resolved(&slot.info) else {
@@ -498,8 +498,8 @@ impl DataversePolicy {
     fn listed_filter(&self, mut f: AccessFilter) -> AccessFilter {
         f.records = self
             .records
-            .slots()
-            .filter(|(_, slot)| slot.info.table == f.table.0)
+            .table_slots(f.table.0)
+            .into_iter()
             .map(|(r, _)| r)
             .filter(|&r| self.check(f.user, f.privilege, r).decision().is_allow())
             .collect();
@@ -531,21 +531,16 @@ impl DataversePolicy {
         match f.scope {
             Scope::Nothing => {}
             Scope::Everything => {
-                for (r, slot) in self.records.slots() {
-                    if slot.info.table == table {
-                        out.push(r);
-                    }
-                }
+                out.extend(self.records.table_slots(table).into_iter().map(|(r, _)| r));
             }
             Scope::Parts => {
                 // Listed records are sorted: merge them in as the scan passes their ids.
                 let mut listed = f.records.iter().map(|r| r.0).peekable();
-                for (key, slot) in self.records.slots() {
+                for (key, slot) in self.records.table_slots(table) {
                     let r = key.0;
-                    let mut hit = slot.info.table == table
-                        && self
-                            .resolved(&slot.info)
-                            .is_ok_and(|rec| f.matches_parts(&rec));
+                    let mut hit = self
+                        .resolved(&slot.info)
+                        .is_ok_and(|rec| f.matches_parts(&rec));
                     while let Some(&next) = listed.peek() {
                         if next > r {
                             break;

@@ -570,7 +570,12 @@ impl DataversePolicy {
                 let Ok(rec) = self.resolved(&slot.info) else {
                     continue;
                 };
-                for share in self.shares_reaching(key) {
+                // Only a record with shares or parent links can have a share reaching it.
+                let shares_reaching = match slot.extra {
+                    Some(_) => self.shares_reaching(key),
+                    None => Vec::new(),
+                };
+                for share in shares_reaching {
                     let reaches = match share.with {
                         SharedWith::User(x) => x.0 == u,
                         SharedWith::Team(t) => self.is_member(u, t.0),

@@ -56,7 +56,7 @@ pub use policy::{
 pub use reason::{Path, RecordReason, RoleGrant};
 pub use records::{
     NoShares, ParentFact, RecordFacts, RecordOwner, RecordStore, Records, ShareFact, ShareSource,
-    StoreError, Transaction, RECORD_LIMIT,
+    StoreError, Transaction, RECORD_LIMIT, TABLE_KEY_LIMIT,
 };
 pub use request::{
     AssignQuery, AssociateManyQuery, AssociateQuery, ColumnQuery, CreateColumnQuery, CreateQuery,

@@ -39,6 +39,11 @@ fn store_error(e: StoreError, id: &str) -> ModelError {
             count: limit + 1,
             limit,
         },
+        StoreError::TableOutOfRange { table } => ModelError::TooMany {
+            kind: EntityKind::Table,
+            count: table.index() + 1,
+            limit: super::TABLE_KEY_LIMIT as usize,
+        },
         StoreError::DuplicateRecord { .. }
         | StoreError::UnknownRecord { .. }
         | StoreError::UnknownShare

@@ -18,6 +18,7 @@
 //! [`cascade_depth`](super::DataverseOptions::cascade_depth) levels, and reports which ancestor's
 //! share allowed.
 
+mod by_table;
 mod facts;
 mod index;
 mod load;
@@ -25,6 +26,7 @@ mod pvec;
 mod snapshot;
 mod store;
 
+pub use by_table::TABLE_KEY_LIMIT;
 pub use facts::{NoShares, ParentFact, RecordFacts, RecordId, RecordOwner, ShareFact, ShareSource};
 pub use snapshot::{Records, RECORD_LIMIT};
 pub use store::{RecordStore, Transaction};
@@ -62,6 +64,12 @@ pub enum StoreError {
     BadShareRights {
         /// The rights given.
         rights: Privilege,
+    },
+    /// A record names a table key at or above [`TABLE_KEY_LIMIT`], which no configuration has.
+    #[error("table key {} is beyond the store's table limit", table.index())]
+    TableOutOfRange {
+        /// The table key given.
+        table: crate::dataverse::TableId,
     },
     /// The store holds as many records as keys allow.
     #[error("the store holds {limit} records, its limit")]

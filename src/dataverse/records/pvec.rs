@@ -87,6 +87,23 @@ impl<T: Clone> PVec<T> {
         self.len += 1;
     }
 
+    /// Changes the element at `index` in place (copying only the path to it when an older
+    /// clone shares it); `false` (and no change) when out of range.
+    pub(crate) fn update(&mut self, index: usize, edit: impl FnOnce(&mut T)) -> bool {
+        if index >= self.len {
+            return false;
+        }
+        update_in(&mut self.root, self.shift, index, edit)
+    }
+
+    /// Removes and returns the last element. Emptied nodes stay in place for the next push.
+    pub(crate) fn pop(&mut self) -> Option<T> {
+        let last = self.len.checked_sub(1)?;
+        let value = pop_in(&mut self.root, self.shift, last)?;
+        self.len = last;
+        Some(value)
+    }
+
     /// Iterates over the elements in order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         (0..self.len).filter_map(move |i| self.get(i))
@@ -137,6 +154,38 @@ fn set_in<T: Clone>(node: &mut Arc<Node<T>>, level: u32, index: usize, value: T)
     }
 }
 
+fn update_in<T: Clone>(
+    node: &mut Arc<Node<T>>,
+    level: u32,
+    index: usize,
+    edit: impl FnOnce(&mut T),
+) -> bool {
+    match Arc::make_mut(node) {
+        Node::Leaf(items) => match items.get_mut(index & MASK) {
+            Some(slot) => {
+                edit(slot);
+                true
+            }
+            None => false,
+        },
+        Node::Branch(children) => match children.get_mut((index >> level) & MASK) {
+            Some(child) => update_in(child, level.saturating_sub(BITS), index, edit),
+            None => false,
+        },
+    }
+}
+
+/// Removes element `index`, which must be the last one.
+fn pop_in<T: Clone>(node: &mut Arc<Node<T>>, level: u32, index: usize) -> Option<T> {
+    match Arc::make_mut(node) {
+        Node::Leaf(items) => items.pop(),
+        Node::Branch(children) => {
+            let child = children.get_mut((index >> level) & MASK)?;
+            pop_in(child, level.saturating_sub(BITS), index)
+        }
+    }
+}
+
 fn push_in<T: Clone>(node: &mut Arc<Node<T>>, level: u32, index: usize, value: T) {
     match Arc::make_mut(node) {
         Node::Leaf(items) => items.push(value),
@@ -175,5 +224,35 @@ mod tests {
         assert_eq!(before.get(7), Some(&7));
         assert_eq!(p.get(7), Some(&1));
         assert_eq!(p.get(40_000), None);
+    }
+
+    /// Pops across leaf and branch boundaries, then pushes again, agree with a plain `Vec`;
+    /// an older clone is untouched by pops, pushes and updates of the newer one.
+    #[test]
+    fn pop_push_and_update_match_vec() {
+        let mut p = PVec::default();
+        let mut v = Vec::new();
+        for i in 0..5_000u32 {
+            p.push(i);
+            v.push(i);
+        }
+        let before = p.clone();
+        for _ in 0..3_000 {
+            assert_eq!(p.pop(), v.pop());
+        }
+        for i in 0..1_500u32 {
+            p.push(i * 3);
+            v.push(i * 3);
+        }
+        for i in (0..v.len()).step_by(5) {
+            assert!(p.update(i, |x| *x += 1));
+            v[i] += 1;
+        }
+        assert!(!p.update(v.len(), |x| *x += 1));
+        assert!(p.iter().copied().eq(v.iter().copied()));
+        assert_eq!(before.len(), 5_000);
+        assert!(before.iter().copied().eq(0..5_000u32));
+        let mut empty: PVec<u32> = PVec::default();
+        assert_eq!(empty.pop(), None);
     }
 }

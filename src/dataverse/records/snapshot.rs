@@ -5,8 +5,9 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use crate::core::Privilege;
-use crate::dataverse::policy::{Owner, RecordInfo, SharedWith, NO_UNIT};
+use crate::dataverse::policy::{Owner, RecordInfo, SharedWith, TableId, NO_UNIT};
 
+use super::by_table::{ByTable, TABLE_KEY_LIMIT};
 use super::facts::{ParentFact, RecordFacts, RecordId, RecordOwner, ShareFact, ShareSource};
 use super::index::HashIndex;
 use super::pvec::PVec;
@@ -25,6 +26,8 @@ pub(crate) struct Extra {
 pub(crate) struct Slot {
     pub(crate) info: RecordInfo,
     pub(crate) active: bool,
+    /// Where the record's key sits in its table's list ([`ByTable`]).
+    pub(crate) table_position: u32,
     pub(crate) id: Arc<str>,
     pub(crate) extra: Option<Arc<Extra>>,
 }
@@ -39,9 +42,11 @@ pub(crate) struct Slot {
 pub struct Records {
     slots: PVec<Option<Slot>>,
     index: HashIndex,
+    by_table: ByTable,
     hasher: RandomState,
-    /// Deleted slots, reused by the next inserts.
-    free: Arc<Vec<u32>>,
+    /// Deleted slots, reused by the next inserts (persistent, so a write after many deletes
+    /// does not copy them all).
+    free: PVec<u32>,
     live: usize,
     generation: u64,
 }
@@ -51,8 +56,9 @@ impl Default for Records {
         Records {
             slots: PVec::default(),
             index: HashIndex::default(),
+            by_table: ByTable::default(),
             hasher: RandomState::new(),
-            free: Arc::new(Vec::new()),
+            free: PVec::default(),
             live: 0,
             generation: 0,
         }
@@ -108,6 +114,26 @@ impl Records {
     /// The parent links of a record.
     pub fn parents_of(&self, record: RecordId) -> &[ParentFact] {
         self.extra(record).map_or(&[], |e| &e.parents)
+    }
+
+    /// The records of `table`, in no particular order: the cost follows the size of that
+    /// table, not of the store.
+    pub fn records_of(&self, table: TableId) -> impl Iterator<Item = RecordId> + '_ {
+        self.by_table.keys(table.0).map(|k| RecordId(u64::from(k)))
+    }
+
+    /// Number of records of `table`.
+    pub fn count_of(&self, table: TableId) -> usize {
+        self.by_table.len(table.0)
+    }
+
+    /// The slots of `table`'s records, in key order.
+    pub(crate) fn table_slots(&self, table: u32) -> Vec<(RecordId, &Slot)> {
+        let mut keys: Vec<u32> = self.by_table.keys(table).collect();
+        keys.sort_unstable();
+        keys.into_iter()
+            .filter_map(|k| Some((RecordId(u64::from(k)), self.slot(k as usize)?)))
+            .collect()
     }
 
     /// Every record, in key order.
@@ -182,7 +208,12 @@ impl Records {
         // Each `Arc<str>` allocation holds two counters beside the text.
         let arc_headers = self.live * 2 * std::mem::size_of::<usize>();
         (
-            self.slots.heap_bytes() + self.index.heap_bytes() + extra + arc_headers,
+            self.slots.heap_bytes()
+                + self.index.heap_bytes()
+                + self.by_table.heap_bytes()
+                + self.free.heap_bytes()
+                + extra
+                + arc_headers,
             text,
         )
     }
@@ -201,24 +232,24 @@ impl Records {
                 limit: RECORD_LIMIT,
             });
         }
-        let slot = Slot {
-            info: facts.raw_info(),
+        let info = facts.raw_info();
+        if info.table >= TABLE_KEY_LIMIT {
+            return Err(StoreError::TableOutOfRange { table: facts.table });
+        }
+        let mut slot = Slot {
+            info,
             active: facts.active,
+            table_position: 0,
             id: id.into(),
             extra: extra_of(Vec::new(), facts.parents.to_vec()),
         };
-        let free = Arc::make_mut(&mut self.free);
-        let index = match free.pop() {
-            Some(reused) => {
-                self.slots.set(reused as usize, Some(slot));
-                reused
-            }
-            None => {
-                let next = self.slots.len() as u32;
-                self.slots.push(Some(slot));
-                next
-            }
-        };
+        let index = self.free.pop().unwrap_or(self.slots.len() as u32);
+        slot.table_position = self.by_table.add(info.table, index);
+        if index as usize == self.slots.len() {
+            self.slots.push(Some(slot));
+        } else {
+            self.slots.set(index as usize, Some(slot));
+        }
         self.index.insert(self.hasher.hash_one(id), index);
         self.live += 1;
         self.generation += 1;
@@ -231,8 +262,19 @@ impl Records {
         record: RecordId,
         facts: &RecordFacts,
     ) -> Result<(), StoreError> {
+        let info = facts.raw_info();
+        if info.table >= TABLE_KEY_LIMIT {
+            return Err(StoreError::TableOutOfRange { table: facts.table });
+        }
         let mut slot = self.existing(record)?.clone();
-        slot.info = facts.raw_info();
+        if slot.info.table != info.table {
+            let key = record.0 as u32;
+            if let Some(moved) = self.by_table.remove(slot.info.table, slot.table_position) {
+                slot_position(&mut self.slots, moved, slot.table_position);
+            }
+            slot.table_position = self.by_table.add(info.table, key);
+        }
+        slot.info = info;
         slot.active = facts.active;
         let shares = slot
             .extra
@@ -246,11 +288,19 @@ impl Records {
     }
 
     pub(crate) fn delete(&mut self, record: RecordId) -> Result<(), StoreError> {
-        let id = self.existing(record)?.id.clone();
+        let existing = self.existing(record)?;
+        let (id, table, position) = (
+            existing.id.clone(),
+            existing.info.table,
+            existing.table_position,
+        );
         self.index
             .remove(self.hasher.hash_one(&*id), record.0 as u32);
         self.slots.set(record.index(), None);
-        Arc::make_mut(&mut self.free).push(record.0 as u32);
+        if let Some(moved) = self.by_table.remove(table, position) {
+            slot_position(&mut self.slots, moved, position);
+        }
+        self.free.push(record.0 as u32);
         self.live -= 1;
         self.generation += 1;
         Ok(())
@@ -321,12 +371,21 @@ impl Records {
     }
 }
 
+/// Records where `key`'s record sits in its table's list.
+fn slot_position(slots: &mut PVec<Option<Slot>>, key: u32, position: u32) {
+    slots.update(key as usize, |slot| {
+        if let Some(slot) = slot {
+            slot.table_position = position;
+        }
+    });
+}
+
 fn extra_of(shares: Vec<ShareFact>, parents: Vec<ParentFact>) -> Option<Arc<Extra>> {
     (!shares.is_empty() || !parents.is_empty()).then(|| Arc::new(Extra { shares, parents }))
 }
 
 pub(crate) fn slot_facts(record: RecordId, s: &Slot) -> RecordFacts {
-    use crate::dataverse::policy::{BusinessUnitId, TableId, TeamId, UserId};
+    use crate::dataverse::policy::{BusinessUnitId, TeamId, UserId};
     let owner = match s.info.owner {
         Owner::User(u) => RecordOwner::User(UserId(u)),
         Owner::Team(t) => RecordOwner::Team(TeamId(t)),
@@ -358,5 +417,66 @@ impl ShareSource for Records {
 
     fn record(&self, record: RecordId) -> Option<RecordFacts> {
         self.facts(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataverse::policy::UserId;
+
+    fn facts(table: u32) -> RecordFacts {
+        RecordFacts::owned_by(
+            RecordId::new(0),
+            TableId(table),
+            RecordOwner::User(UserId(0)),
+        )
+    }
+
+    fn listed(records: &Records, table: u32) -> Vec<String> {
+        let mut names: Vec<String> = records
+            .records_of(TableId(table))
+            .filter_map(|r| records.name(r).map(str::to_owned))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Inserts, deletes (swap-removes from the middle), slot reuse and table moves keep each
+    /// table's list exact; an older version keeps its lists.
+    #[test]
+    fn table_lists_follow_writes() -> Result<(), StoreError> {
+        let mut records = Records::default();
+        let mut keys = Vec::new();
+        for i in 0..100u32 {
+            keys.push(records.insert(&format!("r{i}"), &facts(i % 3))?);
+        }
+        let before = records.clone();
+        for i in (0..100).step_by(4) {
+            records.delete(keys[i])?;
+        }
+        records.insert("new", &facts(1))?;
+        records.update(keys[1], &facts(2))?;
+        for table in 0..3u32 {
+            let mut expected: Vec<String> = (0..100u32)
+                .filter(|i| i % 4 != 0)
+                .filter(|&i| if i == 1 { table == 2 } else { i % 3 == table })
+                .map(|i| format!("r{i}"))
+                .collect();
+            if table == 1 {
+                expected.push("new".into());
+            }
+            expected.sort();
+            assert_eq!(listed(&records, table), expected, "table {table}");
+            assert_eq!(records.count_of(TableId(table)), expected.len());
+        }
+        assert_eq!(before.count_of(TableId(0)), 34);
+        assert_eq!(
+            records.insert("far", &facts(TABLE_KEY_LIMIT)),
+            Err(StoreError::TableOutOfRange {
+                table: TableId(TABLE_KEY_LIMIT)
+            })
+        );
+        Ok(())
     }
 }
