@@ -31,10 +31,10 @@ use std::ops::{ControlFlow, Range};
 
 use crate::core::{AccessLevel, Privilege};
 
-use super::model::{HierarchyModel, RoleInheritance};
-use super::policy::*;
-use super::reason::RecordReason;
-use super::walk::RecordView;
+use crate::dataverse::configuration::model::{HierarchyModel, RoleInheritance};
+use crate::dataverse::configuration::policy::*;
+use crate::dataverse::evaluation::reason::RecordReason;
+use crate::dataverse::evaluation::walk::RecordView;
 
 pub use sql::{SqlValue, SqlWhere, RECORDS_SCHEMA};
 

@@ -9,11 +9,11 @@ use std::fmt;
 use crate::core::id::Interner;
 use crate::core::{Decision, Privilege};
 
-use super::compile::{intern, lookup};
-use super::error::{EntityKind, ModelError};
-use super::model::{DataverseModel, PrincipalRef, TeamKind};
-use super::policy::*;
-use super::reason::RecordReason;
+use crate::dataverse::configuration::compile::{intern, lookup};
+use crate::dataverse::configuration::error::{EntityKind, ModelError};
+use crate::dataverse::configuration::model::{DataverseModel, PrincipalRef, TeamKind};
+use crate::dataverse::configuration::policy::*;
+use crate::dataverse::evaluation::reason::RecordReason;
 
 crate::core::id::dense_id!(
     /// A secured column of a compiled [`DataversePolicy`].
@@ -97,7 +97,7 @@ pub(crate) fn compile(
     m: &DataverseModel,
     users: &Interner,
     teams: &Interner,
-    records: &super::records::Records,
+    records: &crate::dataverse::records::Records,
     user_teams: &Csr<u32>,
 ) -> Result<ColumnIndex, ModelError> {
     let mut columns = Interner::default();

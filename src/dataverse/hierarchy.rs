@@ -3,13 +3,13 @@
 use crate::core::id::Interner;
 use crate::core::Privilege;
 
-use super::compile::{intern, lookup};
-use super::error::{EntityKind, ModelError};
-use super::model::{DataverseModel, HierarchyModel, ManagerUnitReach};
-use super::policy::*;
-use super::reason::{RecordReason, RoleGrant};
-use super::records::ShareSource;
-use super::walk::RecordView;
+use crate::dataverse::configuration::compile::{intern, lookup};
+use crate::dataverse::configuration::error::{EntityKind, ModelError};
+use crate::dataverse::configuration::model::{DataverseModel, HierarchyModel, ManagerUnitReach};
+use crate::dataverse::configuration::policy::*;
+use crate::dataverse::evaluation::reason::{RecordReason, RoleGrant};
+use crate::dataverse::evaluation::walk::RecordView;
+use crate::dataverse::records::ShareSource;
 use std::ops::ControlFlow;
 
 /// Marks "no manager" / "no position".

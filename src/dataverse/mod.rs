@@ -12,26 +12,37 @@
 //! * The record's owner and owning business unit, and the business-unit tree as pre-order
 //!   intervals, so "is unit X below unit Y" is two comparisons.
 //! * The record's shares (R5).
+//!
+//! # Layout
+//!
+//! | folder | what it holds |
+//! |---|---|
+//! | `configuration/` | the model document, its compile step, configuration changes, the snapshot |
+//! | `records/` | record facts, the share source, the persistent record store |
+//! | `evaluation/` | the decision, the share walk, the reasons |
+//! | `actions/` | create, associate, assign, share: questions made of several checks |
+//! | `admin/` | effective access, access diff, lint |
+//! | `batch` | many decisions at once and list filters |
+//! | `columns`, `hierarchy` | column security (R7) and hierarchy security (R6) |
+//! | `request` | the Dataverse request types behind [`authorize`](crate::authorize) |
+//!
+//! Configuration and records never read evaluation; evaluation reads both.
 
-mod action;
+// Each folder is one part of the design; see its module docs.
+mod actions;
+mod admin;
 mod batch;
 mod columns;
-mod compile;
-mod create;
-mod delta;
-mod diff;
-mod effective;
-mod error;
-mod evaluate;
+mod configuration;
+mod evaluation;
 mod hierarchy;
-mod lint;
-mod model;
-mod policy;
-mod reason;
 mod records;
 mod request;
-mod stats;
-mod walk;
+
+use actions::action;
+use admin::{diff, effective, lint};
+use configuration::{delta, error, model, policy, stats};
+use evaluation::{evaluate, reason, walk};
 
 pub use action::{Action, ActionReason, Check, DESKTOP_FLOW_REQUIREMENTS};
 pub use batch::{

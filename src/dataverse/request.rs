@@ -19,11 +19,11 @@ use smallvec::SmallVec;
 use crate::core::Privilege;
 use crate::request::Reason;
 
-use super::action::ActionReason;
-use super::columns::ColumnAccess;
-use super::model::{ParentLink, PrincipalRef, ShareTarget};
-use super::policy::{DataversePolicy, PrincipalId, RecordId};
-use super::records::{ParentFact, RecordFacts, RecordOwner};
+use crate::dataverse::actions::action::ActionReason;
+use crate::dataverse::columns::ColumnAccess;
+use crate::dataverse::configuration::model::{ParentLink, PrincipalRef, ShareTarget};
+use crate::dataverse::configuration::policy::{DataversePolicy, PrincipalId, RecordId};
+use crate::dataverse::records::{ParentFact, RecordFacts, RecordOwner};
 
 /// A record in a request: its id in the policy's records, or its facts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,7 +63,7 @@ pub struct RecordFactsDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owning_business_unit: Option<String>,
     /// Active; default `true`.
-    #[serde(default = "super::model::yes")]
+    #[serde(default = "crate::dataverse::configuration::model::yes")]
     pub active: bool,
     /// Parent records the policy holds, through relationships (R5.8).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

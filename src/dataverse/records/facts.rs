@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use smallvec::SmallVec;
 
 use crate::core::Privilege;
-use crate::dataverse::policy::{
+use crate::dataverse::configuration::policy::{
     BusinessUnitId, Owner, RecordInfo, SharedWith, TableId, TeamId, UserId, NO_UNIT,
 };
 

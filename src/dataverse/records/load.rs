@@ -1,10 +1,10 @@
 //! Loading a model document's `records` and `shares` into a [`Records`] version.
 
 use crate::core::Privilege;
-use crate::dataverse::compile::lookup;
-use crate::dataverse::error::{EntityKind, ModelError};
-use crate::dataverse::model::{DataverseModel, PrincipalRef, ShareTarget};
-use crate::dataverse::policy::{
+use crate::dataverse::configuration::compile::lookup;
+use crate::dataverse::configuration::error::{EntityKind, ModelError};
+use crate::dataverse::configuration::model::{DataverseModel, PrincipalRef, ShareTarget};
+use crate::dataverse::configuration::policy::{
     BusinessUnitId, Configuration, RelationshipId, SharedWith, TableId, TeamId, UserId,
 };
 
@@ -55,7 +55,7 @@ fn store_error(e: StoreError, id: &str) -> ModelError {
 }
 
 fn record_facts(
-    r: &crate::dataverse::model::RecordDef,
+    r: &crate::dataverse::configuration::model::RecordDef,
     config: &Configuration,
 ) -> Result<RecordFacts, ModelError> {
     let names = &config.names;

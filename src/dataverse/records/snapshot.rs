@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use crate::core::Privilege;
-use crate::dataverse::policy::{Owner, RecordInfo, SharedWith, TableId, NO_UNIT};
+use crate::dataverse::configuration::policy::{Owner, RecordInfo, SharedWith, TableId, NO_UNIT};
 
 use super::by_table::{ByTable, TABLE_KEY_LIMIT};
 use super::facts::{ParentFact, RecordFacts, RecordId, RecordOwner, ShareFact, ShareSource};
@@ -385,7 +385,7 @@ fn extra_of(shares: Vec<ShareFact>, parents: Vec<ParentFact>) -> Option<Arc<Extr
 }
 
 pub(crate) fn slot_facts(record: RecordId, s: &Slot) -> RecordFacts {
-    use crate::dataverse::policy::{BusinessUnitId, TeamId, UserId};
+    use crate::dataverse::configuration::policy::{BusinessUnitId, TeamId, UserId};
     let owner = match s.info.owner {
         Owner::User(u) => RecordOwner::User(UserId(u)),
         Owner::Team(t) => RecordOwner::Team(TeamId(t)),
@@ -423,7 +423,7 @@ impl ShareSource for Records {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataverse::policy::UserId;
+    use crate::dataverse::configuration::policy::UserId;
 
     fn facts(table: u32) -> RecordFacts {
         RecordFacts::owned_by(

@@ -2,7 +2,7 @@
 
 use std::sync::{Mutex, PoisonError, RwLock};
 
-use crate::dataverse::policy::SharedWith;
+use crate::dataverse::configuration::policy::SharedWith;
 
 use super::facts::{RecordFacts, RecordId, ShareFact};
 use super::snapshot::Records;

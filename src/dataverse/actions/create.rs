@@ -3,9 +3,9 @@
 
 use crate::core::{AccessLevel, Privilege};
 
-use super::evaluate::BUSINESS_UNIT_TABLE;
-use super::policy::*;
-use super::reason::RecordReason;
+use crate::dataverse::configuration::policy::*;
+use crate::dataverse::evaluation::evaluate::BUSINESS_UNIT_TABLE;
+use crate::dataverse::evaluation::reason::RecordReason;
 
 const CREATE_BIT: usize = Privilege::CREATE.bits().trailing_zeros() as usize;
 const ASSIGN_BIT: usize = Privilege::ASSIGN.bits().trailing_zeros() as usize;

@@ -7,9 +7,9 @@ use std::fmt;
 
 use crate::core::{AccessLevel, Decision, Privilege};
 
-use super::model::RoleInheritance;
-use super::policy::*;
-use super::reason::{RecordReason, RoleGrant};
+use crate::dataverse::configuration::model::RoleInheritance;
+use crate::dataverse::configuration::policy::*;
+use crate::dataverse::evaluation::reason::{RecordReason, RoleGrant};
 
 /// What was asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

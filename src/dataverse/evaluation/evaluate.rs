@@ -4,11 +4,11 @@ use crate::core::{AccessLevel, Privilege};
 
 use std::ops::ControlFlow;
 
-use super::model::RoleInheritance;
-use super::policy::*;
-use super::reason::{Path, RecordReason, RoleGrant};
-use super::records::{RecordFacts, Records, ShareSource};
-use super::walk::{RecordView, Walk};
+use crate::dataverse::configuration::model::RoleInheritance;
+use crate::dataverse::configuration::policy::*;
+use crate::dataverse::evaluation::reason::{Path, RecordReason, RoleGrant};
+use crate::dataverse::evaluation::walk::{RecordView, Walk};
+use crate::dataverse::records::{RecordFacts, Records, ShareSource};
 
 /// Bit positions of the privileges a decision looks up by constant.
 const READ_BIT: usize = Privilege::READ.bits().trailing_zeros() as usize;
@@ -58,7 +58,7 @@ impl DataversePolicy {
         self.check_in(&self.records, user, privilege, record)
     }
 
-    /// Decides on a record of a [`Records`] version (a [`RecordStore`](super::RecordStore)
+    /// Decides on a record of a [`Records`] version (a [`RecordStore`](crate::dataverse::RecordStore)
     /// snapshot), reading its facts and shares there. Like [`check`](Self::check), which is
     /// this on the policy's own records.
     pub fn check_in(

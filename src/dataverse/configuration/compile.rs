@@ -6,13 +6,13 @@ use crate::core::{AccessLevel, Privilege};
 
 use std::sync::Arc;
 
-use super::columns;
-use super::delta;
-use super::error::{EntityKind, ModelError};
-use super::hierarchy;
-use super::model::*;
-use super::policy::*;
-use super::records;
+use crate::dataverse::columns;
+use crate::dataverse::configuration::delta;
+use crate::dataverse::configuration::error::{EntityKind, ModelError};
+use crate::dataverse::configuration::model::*;
+use crate::dataverse::configuration::policy::*;
+use crate::dataverse::hierarchy;
+use crate::dataverse::records;
 
 impl DataverseModel {
     /// Validates the model and compiles it into an immutable, `Send + Sync` snapshot.

@@ -23,13 +23,13 @@ use serde::{Deserialize, Serialize};
 use crate::core::csr::Csr;
 use crate::core::tree::Tree;
 
-use super::compile::{intern_one, lookup};
-use super::error::{EntityKind, ModelError};
-use super::model::{
+use crate::dataverse::configuration::compile::{intern_one, lookup};
+use crate::dataverse::configuration::error::{EntityKind, ModelError};
+use crate::dataverse::configuration::model::{
     BusinessUnitDef, DataverseModel, DataverseOptions, PrincipalRef, RoleAssignmentDef,
     TeamRoleAnchor, UserDef,
 };
-use super::policy::*;
+use crate::dataverse::configuration::policy::*;
 
 /// One change to a Dataverse configuration, by the ids of the model document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

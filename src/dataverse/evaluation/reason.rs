@@ -4,9 +4,9 @@ use std::fmt;
 
 use crate::core::{AccessLevel, Decision, Privilege};
 
-use super::hierarchy::HierarchyPath;
+use crate::dataverse::hierarchy::HierarchyPath;
 
-use super::policy::{
+use crate::dataverse::configuration::policy::{
     Admission, BusinessUnitId, DataversePolicy, PrincipalId, RecordId, RoleId, SharedWith, TableId,
     TeamId, UserId, Via,
 };
@@ -84,7 +84,7 @@ pub enum RecordReason {
         grant: RoleGrant,
     },
     /// Deny: nothing reached the record within the bound of the cascaded-share walk
-    /// ([`DataverseOptions::cascade_depth`](super::DataverseOptions::cascade_depth)); shares of
+    /// ([`DataverseOptions::cascade_depth`](crate::dataverse::DataverseOptions::cascade_depth)); shares of
     /// more distant ancestors were not looked at.
     CascadeLimit {
         /// The record.

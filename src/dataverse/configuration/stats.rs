@@ -2,7 +2,7 @@
 
 use std::mem::size_of;
 
-use super::policy::*;
+use crate::dataverse::configuration::policy::*;
 
 /// Bytes held on the heap by a [`DataversePolicy`], by part.
 ///

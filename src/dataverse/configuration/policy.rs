@@ -4,7 +4,7 @@ use crate::core::id::{dense_id, name_lookups, Interner};
 use crate::core::tree::Tree;
 use crate::core::{AccessLevel, Privilege};
 
-use super::model::{DataverseOptions, RoleInheritance, TeamKind};
+use crate::dataverse::configuration::model::{DataverseOptions, RoleInheritance, TeamKind};
 
 dense_id!(
     /// A business unit of a compiled [`DataversePolicy`].
@@ -31,8 +31,8 @@ dense_id!(
     RelationshipId
 );
 
-pub use super::records::RecordId;
-use super::records::Records;
+pub use crate::dataverse::records::RecordId;
+use crate::dataverse::records::Records;
 
 /// Marks "no business unit" (organization-owned records).
 pub(crate) const NO_UNIT: u32 = u32::MAX;
@@ -196,16 +196,16 @@ pub enum SharedWith {
 pub(crate) struct RelationshipInfo {
     pub(crate) parent_table: u32,
     pub(crate) child_table: u32,
-    pub(crate) cascade: super::model::Cascade,
+    pub(crate) cascade: crate::dataverse::configuration::model::Cascade,
 }
 
 /// A compiled Dataverse environment: the configuration (immutable, `Send + Sync`, laid out for
 /// evaluation and shared behind an `Arc`) and a version of the records to decide on.
 ///
-/// Built by [`DataverseModel::build`](super::DataverseModel::build), which loads the document's
+/// Built by [`DataverseModel::build`](crate::dataverse::DataverseModel::build), which loads the document's
 /// records and shares into the record version. Entities are dense indices; a decision reads
 /// arrays and never hashes or allocates. [`with_records`](Self::with_records) pairs the same
-/// configuration with another version of the records (a [`RecordStore`](super::RecordStore)
+/// configuration with another version of the records (a [`RecordStore`](crate::dataverse::RecordStore)
 /// snapshot) in O(1).
 #[derive(Debug, Clone)]
 pub struct DataversePolicy {
@@ -249,8 +249,8 @@ pub struct Configuration {
     /// Whether each user is enabled (R8.5: a disabled user may still own records).
     pub(crate) user_enabled: Chunks<bool>,
     pub(crate) relationships: Arc<Vec<RelationshipInfo>>,
-    pub(crate) hierarchy: Arc<super::hierarchy::HierarchyIndex>,
-    pub(crate) columns: super::columns::ColumnIndex,
+    pub(crate) hierarchy: Arc<crate::dataverse::hierarchy::HierarchyIndex>,
+    pub(crate) columns: crate::dataverse::columns::ColumnIndex,
 }
 
 impl DataversePolicy {

@@ -25,8 +25,10 @@ use serde::{Serialize, Serializer};
 
 use crate::core::{AccessLevel, Privilege};
 
-use super::action::DESKTOP_FLOW_REQUIREMENTS;
-use super::model::{DataverseModel, PrincipalRef, RoleDef, TableDef, TableOwnership, TeamKind};
+use crate::dataverse::actions::action::DESKTOP_FLOW_REQUIREMENTS;
+use crate::dataverse::configuration::model::{
+    DataverseModel, PrincipalRef, RoleDef, TableDef, TableOwnership, TeamKind,
+};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -14,16 +14,18 @@
 //! and `C`'s table is not organization-owned. The walk starts at `T` and goes up, carrying the
 //! owner that `user_owned` hops demand of `P`, at most `cascade_depth` hops and
 //! [`VISIT_LIMIT`] ancestors; when it stops at a bound it says so, and a decision that found
-//! nothing else denies as [`CascadeLimit`](super::RecordReason::CascadeLimit) rather than
+//! nothing else denies as [`CascadeLimit`](crate::dataverse::RecordReason::CascadeLimit) rather than
 //! claiming the record is out of reach.
 
 use std::ops::ControlFlow;
 
 use smallvec::SmallVec;
 
-use super::model::Cascade;
-use super::policy::{DataversePolicy, Owner, RecordInfo};
-use super::records::{ParentFact, RecordFacts, RecordId, RecordOwner, ShareFact, ShareSource};
+use crate::dataverse::configuration::model::Cascade;
+use crate::dataverse::configuration::policy::{DataversePolicy, Owner, RecordInfo};
+use crate::dataverse::records::{
+    ParentFact, RecordFacts, RecordId, RecordOwner, ShareFact, ShareSource,
+};
 
 /// The most ancestors one decision visits.
 pub const VISIT_LIMIT: usize = 256;

@@ -26,9 +26,9 @@ use serde::{Serialize, Serializer};
 
 use crate::core::{AccessLevel, Privilege};
 
-use super::model::{HierarchyModel, RoleInheritance};
-use super::policy::*;
-use super::reason::RecordReason;
+use crate::dataverse::configuration::model::{HierarchyModel, RoleInheritance};
+use crate::dataverse::configuration::policy::*;
+use crate::dataverse::evaluation::reason::RecordReason;
 
 /// How a user holds a role, with names (the serializable form of [`Via`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -25,11 +25,11 @@ use serde::Serialize;
 
 use crate::core::{AccessLevel, Privilege};
 
-use super::effective::{
+use crate::dataverse::admin::effective::{
     admission_name, ActsAs, CellAccess, EffectiveAccess, Grant, GrantVia, HeldRole, ShareWith,
 };
-use super::policy::*;
-use super::reason::RecordReason;
+use crate::dataverse::configuration::policy::*;
+use crate::dataverse::evaluation::reason::RecordReason;
 
 /// Why an access changed. Serialized with a `kind` tag in snake_case.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -333,7 +333,10 @@ impl Side<'_> {
         p.cell(r.0, t.0, bit)
     }
 
-    fn inheritance(&self, role: &str) -> Option<super::model::RoleInheritance> {
+    fn inheritance(
+        &self,
+        role: &str,
+    ) -> Option<crate::dataverse::configuration::model::RoleInheritance> {
         let p = self.policy;
         p.roles.get(p.role_id(role)?.index()).map(|r| r.inheritance)
     }
@@ -864,9 +867,9 @@ fn classify_grant(
         role: g.role.clone(),
         business_unit: g.business_unit.clone(),
         via: source_via.clone(),
-        inheritance: this_side
-            .inheritance(&g.role)
-            .unwrap_or(super::model::RoleInheritance::DirectUserBasicAndTeam),
+        inheritance: this_side.inheritance(&g.role).unwrap_or(
+            crate::dataverse::configuration::model::RoleInheritance::DirectUserBasicAndTeam,
+        ),
         system_administrator: false,
     };
     let same_assignment_held = other.roles.iter().any(|h| same_assignment(h, &held));

@@ -1,0 +1,24 @@
+//! Configuration: what changes rarely, compiled once into an immutable snapshot.
+//!
+//! An organisation's security configuration is its business units, users, teams and their
+//! memberships, security roles and their assignments, tables and relationships, positions and
+//! managers, column security profiles, and the [options](model::DataverseOptions) that settle
+//! what the references leave open. It is written as a [`DataverseModel`](model::DataverseModel)
+//! document ([`model`]), validated and compiled by [`compile`] into a
+//! [`DataversePolicy`](policy::DataversePolicy) ([`policy`]): dense indices, business units as
+//! pre-order intervals, each user's grants in one contiguous run. Nothing on the decision path
+//! hashes or allocates.
+//!
+//! The snapshot is immutable and `Send + Sync`. A change to the configuration (a membership, a
+//! role assignment, a role cell, a business unit) does not recompile it: [`delta`] derives a new
+//! snapshot that re-derives only what the change touches and shares the rest. Records are not
+//! configuration; they live in [`records`](super::records).
+//!
+//! [`error`] holds the build errors, [`stats`] the memory a snapshot holds.
+
+pub(crate) mod compile;
+pub(crate) mod delta;
+pub(crate) mod error;
+pub(crate) mod model;
+pub(crate) mod policy;
+pub(crate) mod stats;
