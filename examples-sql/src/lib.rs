@@ -16,6 +16,8 @@ use accessgate::Privilege;
 use rusqlite::types::Value;
 use rusqlite::{params, Connection};
 
+pub mod records_service;
+
 #[path = "../../benches/support/mod.rs"]
 mod support;
 

@@ -335,7 +335,12 @@ impl fmt::Display for Explained<'_> {
                 }
                 write!(f, " with rights {rights}")?;
                 if let Some(parent) = inherited_from {
-                    write!(f, " (cascaded from parent record `{}`)", p.record_name(parent))?;
+                    // A record decided from facts is not in the policy's records: name it by
+                    // the application's key, which the application can map back to its id.
+                    match p.records().name(parent) {
+                        Some(name) => write!(f, " (cascaded from parent record `{name}`)")?,
+                        None => write!(f, " (cascaded from parent record key {})", parent.get())?,
+                    }
                 }
                 write!(f, ", activated by {}", GrantName(grant, p))
             }
