@@ -1,6 +1,7 @@
 //! Records outside the configuration (issue 12): a record decided from its facts, from a
-//! [`RecordStore`] after a random sequence of writes, and from a full rebuild of the equivalent
-//! document give the same decision and reason code; readers racing a writer see the answer of
+//! [`RecordStore`] after a random sequence of writes, from a full rebuild of the equivalent
+//! document, and by the reference evaluator of `tests/reference` on that document give the same
+//! decision and reason code; readers racing a writer see the answer of
 //! some prefix of the writes; cascaded shares are walked within a bound and never materialised.
 //!
 //! Normal run: 10,000 decisions (200 random models × 50). Long run (`#[ignore]`):
@@ -14,6 +15,7 @@
 )]
 
 mod common;
+mod reference;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -208,6 +210,7 @@ fn facts_store_rebuild_agree(cases: u32) {
             let cfg = configuration(&m).build().unwrap();
             let (store, keys) = apply(&mut m, &cfg, &writes);
             let rebuilt = m.build().unwrap();
+            let reference = reference::Reference::new(&m);
             let snapshot = store.snapshot();
             prop_assert_eq!(snapshot.len(), m.records.len());
             if m.records.is_empty() {
@@ -236,6 +239,15 @@ fn facts_store_rebuild_agree(cases: u32) {
                     &record.id
                 );
                 prop_assert_eq!(from_rebuild.decision(), from_store.decision());
+                let from_reference =
+                    reference.can(&m.users[u % m.users.len()].id, privilege, &record.id);
+                prop_assert_eq!(
+                    from_reference.code(),
+                    from_facts.code(),
+                    "reference, record {}",
+                    &record.id
+                );
+                prop_assert_eq!(from_reference.allowed(), from_facts.decision().is_allow());
             }
             // The per-table index after the writes: each table lists exactly its records, and a
             // list over the store equals the list over the rebuilt policy.
