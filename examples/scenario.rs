@@ -8,7 +8,7 @@
 
 use std::process::ExitCode;
 
-use accessgate::scenario::Scenario;
+use accessgate::scenario::{Scenario, Verdict};
 
 fn main() -> ExitCode {
     let files: Vec<String> = std::env::args().skip(1).collect();
@@ -42,7 +42,11 @@ fn main() -> ExitCode {
             }
         };
         for o in &report.outcomes {
-            let verdict = if o.passed() { "pass" } else { "FAIL" };
+            let verdict = match o.verdict() {
+                Verdict::Pass => "pass",
+                Verdict::Fail => "FAIL",
+                Verdict::Explained => "why ",
+            };
             let rules = if o.rules.is_empty() {
                 String::new()
             } else {
@@ -55,13 +59,8 @@ fn main() -> ExitCode {
                 o.response.code(),
                 o.explanation
             );
-            if !o.passed() {
-                let pinned = o
-                    .expected_reason
-                    .as_deref()
-                    .map(|c| format!(" ({c})"))
-                    .unwrap_or_default();
-                println!("     expected {}{pinned}", o.expected);
+            if o.verdict() == Verdict::Fail {
+                println!("     expected {}", o.expectation());
             }
         }
         passed += report.passed();

@@ -117,11 +117,10 @@ fn flow_scenario_files_pass() -> TestResult {
             );
             if !o.passed() {
                 failures.push(format!(
-                    "{}: `{}` expected {} {:?}, got {} ({}): {}",
+                    "{}: `{}` expected {}, got {} ({}): {}",
                     file.display(),
                     o.name,
-                    o.expected,
-                    o.expected_reason,
+                    o.expectation(),
                     o.response.decision(),
                     o.response.code(),
                     o.explanation

@@ -984,10 +984,9 @@ fn folder_scenarios_pass() -> TestResult {
             );
             assert!(
                 outcome.passed(),
-                "{name}: `{}` expected {} {:?}, got {} ({}): {}",
+                "{name}: `{}` expected {}, got {} ({}): {}",
                 case.name,
-                outcome.expected,
-                outcome.expected_reason,
+                outcome.expectation(),
                 outcome.response.decision(),
                 outcome.response.code(),
                 outcome.explanation

@@ -38,13 +38,19 @@ fn every_scenario_case_passes() -> Result<(), Box<dyn Error>> {
                     o.name
                 ));
             }
+            if o.expected.is_none() {
+                failures.push(format!(
+                    "{}: case `{}` states no expected decision",
+                    file.display(),
+                    o.name
+                ));
+            }
             if !o.passed() {
                 failures.push(format!(
-                    "{}: case `{}` expected {} {:?}, got {} ({}): {}",
+                    "{}: case `{}` expected {}, got {} ({}): {}",
                     file.display(),
                     o.name,
-                    o.expected,
-                    o.expected_reason,
+                    o.expectation(),
                     o.response.decision(),
                     o.response.code(),
                     o.explanation

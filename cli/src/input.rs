@@ -167,7 +167,13 @@ pub fn read_model(path: &str) -> Result<Model, InputError> {
     let text = read_text(path)?;
     let value: Value = parse(path, &text)?;
     let has = |key: &str| value.get(key).is_some();
-    let (document, json) = if has("model") && has("cases") {
+    let (document, json) = if has("model") && has("variants") {
+        // A scenario with variants: the base model.
+        let json = value.get("model").cloned().unwrap_or(Value::Null);
+        let document = serde_json::from_value(json.clone())
+            .map_err(|e| InputError::new(path, format!("model: {e}")))?;
+        (document, json)
+    } else if has("model") && (has("cases") || has("expect_error")) {
         let scenario: Scenario = parse(path, &text)?;
         let json = value.get("model").cloned().unwrap_or(Value::Null);
         (scenario.model, json)

@@ -17,6 +17,7 @@ mod input;
 mod lint;
 mod matrix;
 mod test;
+mod variants;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -2,11 +2,12 @@
 
 use std::fmt::Write as _;
 
-use accessgate::scenario::{Scenario, ScenarioReport};
+use accessgate::scenario::{ScenarioReport, Verdict};
 use serde_json::{json, Value};
 
 use crate::html::escape;
-use crate::input::{parse, read_text, InputError};
+use crate::input::read_text;
+use crate::variants::expand;
 use crate::{Outcome, Status};
 
 /// Output formats.
@@ -20,36 +21,42 @@ pub enum Format {
     Junit,
 }
 
-/// One scenario file: its description and report, or why it could not be run.
+/// One scenario (a file, or one variant of it): its description and report, or why it could
+/// not be run.
 struct FileResult {
     file: String,
     description: String,
     result: Result<ScenarioReport, String>,
 }
 
-fn run_file(file: &str) -> FileResult {
-    let scenario: Result<Scenario, InputError> =
-        read_text(file).and_then(|text| parse(file, &text));
-    match scenario {
-        Err(e) => FileResult {
-            file: file.to_owned(),
-            description: String::new(),
-            result: Err(e.to_string()),
-        },
-        Ok(scenario) => FileResult {
-            file: file.to_owned(),
-            description: scenario.description.clone(),
-            result: scenario
+fn run_file(file: &str) -> Vec<FileResult> {
+    let runs = match read_text(file).and_then(|text| expand(file, &text)) {
+        Ok(runs) => runs,
+        Err(e) => {
+            return vec![FileResult {
+                file: file.to_owned(),
+                description: String::new(),
+                result: Err(e.to_string()),
+            }]
+        }
+    };
+    runs.into_iter()
+        .map(|run| FileResult {
+            description: run.scenario.description.clone(),
+            result: run
+                .scenario
                 .run()
-                .map_err(|e| format!("{file}: model does not build: {e}")),
-        },
-    }
+                .map_err(|e| format!("{}: model does not build: {e}", run.label)),
+            file: run.label,
+        })
+        .collect()
 }
 
-/// Runs every scenario file and prints the results in `format`. Exits 2 when a file cannot
-/// be run, else 1 when a case fails, else 0.
+/// Runs every scenario file (and each variant in it) and prints the results in `format`.
+/// Exits 2 when a file cannot be run, else 1 when a case fails, else 0. Cases without an
+/// expected decision are explained and do not change the status.
 pub fn run(files: &[String], format: Format) -> Outcome {
-    let results: Vec<FileResult> = files.iter().map(|f| run_file(f)).collect();
+    let results: Vec<FileResult> = files.iter().flat_map(|f| run_file(f)).collect();
     let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
     for r in &results {
         match &r.result {
@@ -87,8 +94,35 @@ fn text(results: &[FileResult], passed: usize, failed: usize, broken: usize) -> 
                 continue;
             }
         };
+        if let Some(build) = &report.build {
+            let verdict = if build.passed() { "pass" } else { "FAIL" };
+            let _ = writeln!(
+                out,
+                "{verdict} the model fails to build with `{}`",
+                build.expected
+            );
+            match &build.error {
+                Some(e) => {
+                    let _ = writeln!(out, "     error: {e}");
+                }
+                None => {
+                    let _ = writeln!(out, "     but it builds");
+                }
+            }
+            if build.ignored_cases > 0 {
+                let _ = writeln!(
+                    out,
+                    "     {} case(s) beside `expect_error` were not run",
+                    build.ignored_cases
+                );
+            }
+        }
         for o in &report.outcomes {
-            let verdict = if o.passed() { "pass" } else { "FAIL" };
+            let verdict = match o.verdict() {
+                Verdict::Pass => "pass",
+                Verdict::Fail => "FAIL",
+                Verdict::Explained => "why ",
+            };
             let rules = if o.rules.is_empty() {
                 String::new()
             } else {
@@ -102,15 +136,18 @@ fn text(results: &[FileResult], passed: usize, failed: usize, broken: usize) -> 
                 o.response.code(),
                 o.explanation
             );
-            if !o.passed() {
-                let pinned = o
-                    .expected_reason
-                    .as_deref()
-                    .map(|c| format!(" ({c})"))
-                    .unwrap_or_default();
-                let _ = writeln!(out, "     expected {}{pinned}", o.expected);
+            if o.verdict() == Verdict::Fail {
+                let _ = writeln!(out, "     expected {}", o.expectation());
             }
         }
+    }
+    let explained: usize = results
+        .iter()
+        .filter_map(|r| r.result.as_ref().ok())
+        .map(ScenarioReport::explained)
+        .sum();
+    if explained > 0 {
+        let _ = writeln!(out, "{explained} explained (no expected decision)");
     }
     let _ = writeln!(out, "{passed} passed, {failed} failed");
     if broken > 0 {
@@ -132,26 +169,45 @@ fn to_json(results: &[FileResult], passed: usize, failed: usize, broken: usize) 
                         json!({
                             "name": o.name,
                             "rules": o.rules,
+                            "verdict": verdict_name(o.verdict()),
                             "passed": o.passed(),
-                            "expected": o.expected.to_string(),
-                            "expected_reason": o.expected_reason,
+                            "expected": o.expected.map(|d| d.to_string()),
+                            "expected_reason": o.expected_reason.as_ref().map(ToString::to_string),
                             "decision": o.response.decision().to_string(),
                             "code": o.response.code(),
                             "explanation": o.explanation,
                         })
                     })
                     .collect();
+                let build = report.build.as_ref().map(|b| {
+                    json!({
+                        "expected_error": b.expected,
+                        "error": b.error,
+                        "ignored_cases": b.ignored_cases,
+                        "passed": b.passed(),
+                    })
+                });
                 json!({
                     "file": r.file,
                     "description": r.description,
                     "passed": report.passed(),
                     "failed": report.failed(),
+                    "explained": report.explained(),
+                    "build": build,
                     "cases": cases,
                 })
             }
         })
         .collect();
     json!({"passed": passed, "failed": failed, "broken": broken, "files": files})
+}
+
+fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "pass",
+        Verdict::Fail => "fail",
+        Verdict::Explained => "explained",
+    }
 }
 
 fn junit(results: &[FileResult], tests: usize, failures: usize, errors: usize) -> String {
@@ -177,27 +233,57 @@ fn junit(results: &[FileResult], tests: usize, failures: usize, errors: usize) -
                 let _ = writeln!(
                     out,
                     "  <testsuite name=\"{file}\" tests=\"{}\" failures=\"{}\" errors=\"0\">",
-                    report.outcomes.len(),
+                    report.outcomes.len() + usize::from(report.build.is_some()),
                     report.failed()
                 );
+                if let Some(build) = &report.build {
+                    let _ = write!(
+                        out,
+                        "    <testcase name=\"model fails to build\" classname=\"{file}\">"
+                    );
+                    if build.passed() {
+                        out.push_str("</testcase>\n");
+                    } else {
+                        let message = match &build.error {
+                            Some(e) => {
+                                format!("expected an error with `{}`, got: {e}", build.expected)
+                            }
+                            None => format!(
+                                "expected an error with `{}`, but the model builds",
+                                build.expected
+                            ),
+                        };
+                        let _ = writeln!(
+                            out,
+                            "\n      <failure message=\"{}\"/>\n    </testcase>",
+                            escape(&message)
+                        );
+                    }
+                }
                 for o in &report.outcomes {
                     let _ = write!(
                         out,
                         "    <testcase name=\"{}\" classname=\"{file}\">",
                         escape(&o.name)
                     );
-                    if o.passed() {
-                        out.push_str("</testcase>\n");
-                        continue;
+                    match o.verdict() {
+                        Verdict::Pass => {
+                            out.push_str("</testcase>\n");
+                            continue;
+                        }
+                        Verdict::Explained => {
+                            let _ = writeln!(
+                                out,
+                                "\n      <system-out>{}</system-out>\n    </testcase>",
+                                escape(&o.explanation)
+                            );
+                            continue;
+                        }
+                        Verdict::Fail => {}
                     }
-                    let pinned = o
-                        .expected_reason
-                        .as_deref()
-                        .map(|c| format!(" ({c})"))
-                        .unwrap_or_default();
                     let message = format!(
-                        "expected {}{pinned}, got {} ({})",
-                        o.expected,
+                        "expected {}, got {} ({})",
+                        o.expectation(),
                         o.response.decision(),
                         o.response.code()
                     );
