@@ -30,13 +30,12 @@ mod policy;
 mod reason;
 mod records;
 mod request;
+mod sql;
 mod stats;
 mod walk;
 
 pub use action::{Action, ActionReason, Check, DESKTOP_FLOW_REQUIREMENTS};
-pub use batch::{
-    AccessFilter, RecordRequest, RecordRow, Scope, SqlValue, SqlWhere, RECORDS_SCHEMA,
-};
+pub use batch::{AccessFilter, RecordRequest, Scope};
 pub use columns::{ColumnAccess, ColumnId, ColumnProfileId, ColumnReason};
 pub use delta::ConfigChange;
 pub use diff::{access_diff, AccessDiff, Cause, CellChange, Change, RecordChange, UserDiff};
@@ -61,6 +60,10 @@ pub use records::{
 pub use request::{
     AssignQuery, AssociateManyQuery, AssociateQuery, ColumnQuery, CreateColumnQuery, CreateQuery,
     DataverseRequest, DesktopFlowQuery, RecordFactsDoc, RecordQuery, RecordRef, ShareQuery,
+};
+pub use sql::{
+    access_rights, Dialect, IdType, OwnerColumns, ParentColumn, PrincipalKinds, RecordTable,
+    ShareTable, SqlFilter, SqlFilters, SqlMapping, SqlMappingError, SqlValue, MAX_PLACEHOLDERS,
 };
 pub use stats::MemoryUsage;
 pub use walk::VISIT_LIMIT;
