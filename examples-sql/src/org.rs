@@ -95,11 +95,11 @@ pub fn model(users: usize, a5: bool, rng: &mut Rng) -> DataverseModel {
     let units = 100;
     m.business_units.push(BusinessUnitDef::root("bu0"));
     let mut parent = vec![0usize; units];
-    for i in 1..units {
-        parent[i] = rng.below(i);
+    for (i, slot) in parent.iter_mut().enumerate().skip(1) {
+        *slot = rng.below(i);
         m.business_units.push(BusinessUnitDef::child(
             &format!("bu{i}"),
-            &format!("bu{}", parent[i]),
+            &format!("bu{slot}"),
         ));
     }
     for (i, t) in TABLES.iter().enumerate() {
@@ -297,7 +297,7 @@ impl Org {
             .map(|(i, r)| {
                 let table = policy
                     .table_id(TABLES[r.table])
-                    .unwrap_or_else(|| unreachable_table());
+                    .unwrap_or_else(unreachable_table);
                 let owner = match r.owner_kind {
                     "user" => policy.user_id(&r.owner).map(RecordOwner::User),
                     _ => policy.team_id(&r.owner).map(RecordOwner::Team),
