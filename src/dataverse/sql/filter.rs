@@ -111,6 +111,13 @@ pub(crate) struct SharesSql {
 
 /// A [`SqlMapping`] compiled against one policy: hands out [`SqlFilter`]s.
 ///
+/// A filter lets a row through exactly when [`DataversePolicy::check_facts`] allows the record
+/// the row describes, provided the rows are valid facts (an owner the model knows, of the kind
+/// the kind column says, a known owning unit which outside matrix mode is the owner's own unit),
+/// and record ids are unique across mapped tables. Cascaded shares are followed
+/// [`cascade_depth`](crate::dataverse::DataverseOptions::cascade_depth) levels, as a decision
+/// does (a decision also stops after [`VISIT_LIMIT`](crate::dataverse::VISIT_LIMIT) ancestors).
+///
 /// # Indexes
 ///
 /// The filter is written so that each branch of its `OR` can use one index; create them:
@@ -365,8 +372,8 @@ impl SqlFilters {
     }
 
     /// The filter for `user`, `privilege` and `table`: the rows of the table's record table
-    /// that [`DataversePolicy::check_facts`] allows, under the assumptions of the
-    /// [module docs](self).
+    /// that [`DataversePolicy::check_facts`] allows, under the assumptions stated on
+    /// [`SqlFilters`].
     ///
     /// A table the mapping does not name, an unknown user, Create or several privileges at
     /// once give the expression `1 = 0`, as a decision denies them.
