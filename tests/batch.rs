@@ -36,11 +36,6 @@ fn cases(
     out
 }
 
-/// The number of `?` placeholders in a clause.
-fn placeholders(sql: &str) -> usize {
-    sql.matches('?').count()
-}
-
 /// Checks every batch and list-query answer of one model against `check()`.
 fn agrees_with_check(m: &DataverseModel) -> Result<(), TestCaseError> {
     let policy = m.build().unwrap();
@@ -65,20 +60,10 @@ fn agrees_with_check(m: &DataverseModel) -> Result<(), TestCaseError> {
         );
         let filter = policy.access_filter(user, privilege, table);
         prop_assert_eq!(&policy.accessible_with(&filter), &expected);
-        let sql = filter.to_sql(&policy);
-        prop_assert_eq!(placeholders(sql.sql()), sql.params().len());
         for &r in &all {
             let allowed =
                 policy.check(user, privilege, r).decision().is_allow() && records.contains(&r);
             prop_assert_eq!(filter.allows(&policy, r), allowed, "allows {:?}", r);
-            let row = policy.record_row(r).unwrap();
-            prop_assert_eq!(
-                filter.matches_row(&policy, &row),
-                allowed,
-                "row {:?} against {:?}",
-                row,
-                filter
-            );
         }
         // `filter` over every record of every table keeps exactly what `check` allows.
         let kept = policy.filter(user, privilege, &all);
@@ -182,7 +167,6 @@ fn odd_requests_match_nothing() -> Result<(), Box<dyn std::error::Error>> {
     ] {
         let f = policy.access_filter(alice, p, account);
         assert_eq!(f.scope(), Scope::Nothing);
-        assert_eq!(f.to_sql(&policy).sql(), "1 = 0");
         assert!(policy.filter(alice, p, &[a1]).is_empty());
     }
     let mut bigger = m.clone();

@@ -1,204 +1,287 @@
-//! Runs accessgate's list queries as SQL against a real SQLite database and checks every answer
-//! row by row against [`DataversePolicy::check`].
+//! Runs accessgate's list filters as SQL on a real PostgreSQL server and a real SQLite database,
+//! against an application-shaped schema, and checks every answer row by row against
+//! [`DataversePolicy::check_facts`].
 //!
-//! The database holds one row per record in the layout of [`RECORDS_SCHEMA`]; for each chosen
-//! user, privilege and table the [`AccessFilter`] is rendered with
-//! [`AccessFilter::to_sql`], run with its bound parameters, and the ids SQLite returns are
-//! compared with the records `check()` allows, computed for every row of the table.
+//! This crate is also the adapter a service would write: [`pg_params`] and [`sqlite_params`]
+//! turn a filter's [`SqlValue`]s into the parameters of the `postgres` crate (the synchronous
+//! client over tokio-postgres: no runtime to set up in a test or a command-line tool; a service
+//! on tokio would use `tokio-postgres` with the same `ToSql` values) and of rusqlite.
 //!
-//! `cargo run --release -p accessgate-sql-example --example sqlite` runs it on 1,000,000 rows.
+//! [`PgServer`] starts a throwaway PostgreSQL cluster (initdb into a temporary directory,
+//! pg_ctl on 127.0.0.1 and a free port) and stops it when dropped.
 
-use std::path::Path;
+mod org;
+mod server;
+
+pub use org::{mapping, model, privileges, Org, Rng, Row, ShareRow, TABLES};
+pub use server::PgServer;
+
 use std::time::{Duration, Instant};
 
 use accessgate::dataverse::*;
 use accessgate::Privilege;
-use rusqlite::types::Value;
-use rusqlite::{params, Connection};
 
 pub mod records_service;
 
-#[path = "../../benches/support/mod.rs"]
-mod support;
+/// The schema of the generated organisation, with the indexes the README recommends.
+pub const SCHEMA: &str = "
+CREATE TABLE account (id text PRIMARY KEY, owner_id text NOT NULL, owner_kind text NOT NULL, unit_id text NOT NULL, state integer NOT NULL);
+CREATE TABLE contact (id text PRIMARY KEY, owner_id text NOT NULL, owner_kind text NOT NULL, unit_id text NOT NULL, state integer NOT NULL, parent_id text);
+CREATE TABLE task (id text PRIMARY KEY, owner_id text NOT NULL, owner_kind text NOT NULL, unit_id text NOT NULL, state integer NOT NULL, parent_id text);
+CREATE TABLE poa (object_id text NOT NULL, principal_id text NOT NULL, principal_kind text NOT NULL, rights integer NOT NULL, inherited_from text);
+";
 
-/// What a run did.
+/// The recommended indexes: owning unit and owner of every record table, parent columns, and
+/// the share table by principal and by object.
+pub const INDEXES: &str = "
+CREATE INDEX account_unit ON account (unit_id);
+CREATE INDEX account_owner ON account (owner_id);
+CREATE INDEX contact_unit ON contact (unit_id);
+CREATE INDEX contact_owner ON contact (owner_id);
+CREATE INDEX contact_parent ON contact (parent_id);
+CREATE INDEX task_unit ON task (unit_id);
+CREATE INDEX task_owner ON task (owner_id);
+CREATE INDEX task_parent ON task (parent_id);
+CREATE INDEX poa_principal ON poa (principal_kind, principal_id);
+CREATE INDEX poa_object ON poa (object_id);
+";
+
+/// What a comparison run did.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
-    /// Rows in the database.
+    /// Rows in the record tables.
     pub rows: usize,
     /// Queries run and compared.
     pub queries: usize,
     /// Rows returned by all queries together.
     pub rows_returned: usize,
-    /// Time to build the model and compile the policy.
-    pub build: Duration,
-    /// Time to create and fill the database, with its indexes.
-    pub load: Duration,
-    /// Time spent computing filters and running the SQL.
+    /// Time spent running the SQL.
     pub sql: Duration,
-    /// Time spent deciding every row with `check()`.
+    /// Time spent deciding every row with `check_facts()`.
     pub check: Duration,
-    /// Queries whose answer differed from `check()`, as `(user, privilege, table)`.
-    pub mismatches: Vec<(String, Privilege, String)>,
+    /// Queries whose answer differed, as `(user, privilege, table, missing, extra)`.
+    pub mismatches: Vec<(String, Privilege, String, usize, usize)>,
 }
 
-/// Why a run failed.
-#[derive(Debug)]
-pub enum RunError {
-    /// The generated model did not build.
-    Model(ModelError),
-    /// SQLite failed.
-    Sql(rusqlite::Error),
+/// A database a filter can run on.
+pub trait Database {
+    /// The ids `filter` selects, sorted.
+    ///
+    /// # Errors
+    ///
+    /// The client's error.
+    fn ids(&mut self, filter: &SqlFilter) -> Result<Vec<String>, Box<dyn std::error::Error>>;
 }
 
-impl std::fmt::Display for RunError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RunError::Model(e) => write!(f, "model: {e}"),
-            RunError::Sql(e) => write!(f, "sqlite: {e}"),
-        }
+/// The filter's values as `postgres` parameters.
+pub fn pg_params(values: &[SqlValue]) -> Vec<Box<dyn postgres::types::ToSql + Sync>> {
+    values
+        .iter()
+        .map(|v| -> Box<dyn postgres::types::ToSql + Sync> {
+            match v {
+                SqlValue::Text(s) | SqlValue::Uuid(s) | SqlValue::Json(s) => Box::new(s.clone()),
+                SqlValue::Int(i) => Box::new(*i),
+                SqlValue::TextArray(a) => Box::new(a.clone()),
+                SqlValue::IntArray(a) => Box::new(a.clone()),
+                _ => Box::new(Option::<String>::None),
+            }
+        })
+        .collect()
+}
+
+/// The filter's values as rusqlite parameters.
+pub fn sqlite_params(values: &[SqlValue]) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value;
+    values
+        .iter()
+        .map(|v| match v {
+            SqlValue::Text(s) | SqlValue::Uuid(s) | SqlValue::Json(s) => Value::Text(s.clone()),
+            SqlValue::Int(i) => Value::Integer(*i),
+            // Arrays belong to the PostgreSQL dialect; as JSON they still mean the same set.
+            SqlValue::TextArray(a) => Value::Text(format!("{a:?}")),
+            SqlValue::IntArray(a) => Value::Text(format!("{a:?}")),
+            _ => Value::Null,
+        })
+        .collect()
+}
+
+impl Database for postgres::Client {
+    fn ids(&mut self, filter: &SqlFilter) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+        let params = pg_params(filter.params());
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            params.iter().map(|b| b.as_ref()).collect();
+        let rows = self.query(&filter.select_ids(), &refs)?;
+        let mut ids: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        ids.sort_unstable();
+        Ok(ids)
     }
 }
 
-impl std::error::Error for RunError {}
-
-impl From<rusqlite::Error> for RunError {
-    fn from(e: rusqlite::Error) -> Self {
-        RunError::Sql(e)
+impl Database for rusqlite::Connection {
+    fn ids(&mut self, filter: &SqlFilter) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+        let mut stmt = self.prepare_cached(&filter.select_ids())?;
+        let params = sqlite_params(filter.params());
+        let mut ids = stmt
+            .query_map(rusqlite::params_from_iter(params), |r| {
+                r.get::<_, String>(0)
+            })?
+            .collect::<Result<Vec<String>, _>>()?;
+        ids.sort_unstable();
+        Ok(ids)
     }
 }
 
-/// The organisation the example loads: 4 tables, 2,000 users in 100 units, 100 owner teams,
-/// 20 roles, matrix mode, 1 record in 100 shared.
-fn shape(rows: usize) -> support::Shape {
-    support::Shape {
-        units: 100,
-        max_depth: 7,
-        tables: 4,
-        roles: 20,
-        users: 2_000,
-        teams: 100,
-        team_size: 20,
-        direct_roles: 3,
-        team_roles: 1,
-        records: rows,
-        share_every: 100,
-        matrix: true,
-    }
-}
-
-fn to_sql_value(v: &SqlValue) -> Value {
-    match v {
-        SqlValue::Integer(i) => Value::Integer(*i),
-        SqlValue::Text(s) => Value::Text(s.clone()),
-    }
-}
-
-/// Creates the database at `path` (in memory when `None`) with `rows` records, then for
-/// `users` users (spread over the user list), privileges Read and Write and every table,
-/// compares the SQL answer with `check()` on every row.
+/// Loads the organisation into PostgreSQL with COPY, creates the indexes and analyzes.
 ///
 /// # Errors
-/// A [`RunError`] when the model does not build or SQLite fails; disagreements are not errors,
-/// they are listed in [`Report::mismatches`].
-pub fn run(rows: usize, users: usize, path: Option<&Path>) -> Result<Report, RunError> {
-    let mut report = Report {
-        rows,
-        ..Report::default()
-    };
-    let started = Instant::now();
-    let model = support::organisation(shape(rows), 3);
-    let policy = model.build().map_err(RunError::Model)?;
-    report.build = started.elapsed();
-
-    let started = Instant::now();
-    let mut db = match path {
-        Some(p) => {
-            let _ = std::fs::remove_file(p);
-            Connection::open(p)?
+///
+/// The client's error.
+pub fn load_pg(db: &mut postgres::Client, org: &Org) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::Write as _;
+    db.batch_execute(SCHEMA)?;
+    for (t, name) in TABLES.iter().enumerate() {
+        let mut w = db.copy_in(&format!("COPY {name} FROM STDIN"))?;
+        let mut buf = String::new();
+        for r in org.rows.iter().filter(|r| r.table == t) {
+            buf.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}",
+                r.id, r.owner, r.owner_kind, r.unit, r.state
+            ));
+            if t > 0 {
+                buf.push('\t');
+                buf.push_str(r.parent.as_deref().unwrap_or("\\N"));
+            }
+            buf.push('\n');
+            if buf.len() > 1 << 20 {
+                w.write_all(buf.as_bytes())?;
+                buf.clear();
+            }
         }
-        None => Connection::open_in_memory()?,
-    };
-    db.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")?;
-    db.execute_batch(RECORDS_SCHEMA)?;
-    let ids: Vec<RecordId> = model
-        .records
-        .iter()
-        .filter_map(|r| policy.record_id(&r.id))
-        .collect();
-    {
-        let tx = db.transaction()?;
-        {
-            let mut insert = tx.prepare(
-                "INSERT INTO records (id, table_name, owner_user, owner_team, owning_unit_pre) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for &id in &ids {
-                let Some(row) = policy.record_row(id) else {
-                    continue;
-                };
-                insert.execute(params![
-                    row.id.index() as i64,
-                    row.table_name,
-                    row.owner_user.map(|u| u.index() as i64),
-                    row.owner_team.map(|t| t.index() as i64),
-                    row.owning_unit_pre.map(i64::from),
+        w.write_all(buf.as_bytes())?;
+        w.finish()?;
+    }
+    let mut w = db.copy_in("COPY poa FROM STDIN")?;
+    let mut buf = String::new();
+    for s in &org.shares {
+        buf.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\n",
+            s.object,
+            s.principal,
+            s.kind,
+            s.rights,
+            s.inherited_from.as_deref().unwrap_or("\\N")
+        ));
+    }
+    w.write_all(buf.as_bytes())?;
+    w.finish()?;
+    db.batch_execute(INDEXES)?;
+    db.batch_execute("ANALYZE")?;
+    Ok(())
+}
+
+/// Loads the organisation into SQLite in one transaction, with the indexes.
+///
+/// # Errors
+///
+/// SQLite's error.
+pub fn load_sqlite(db: &mut rusqlite::Connection, org: &Org) -> Result<(), rusqlite::Error> {
+    db.execute_batch(SCHEMA)?;
+    let tx = db.transaction()?;
+    for (t, name) in TABLES.iter().enumerate() {
+        let mut stmt = tx.prepare(&format!(
+            "INSERT INTO {name} VALUES (?1, ?2, ?3, ?4, ?5{})",
+            if t > 0 { ", ?6" } else { "" }
+        ))?;
+        for r in org.rows.iter().filter(|r| r.table == t) {
+            if t > 0 {
+                stmt.execute(rusqlite::params![
+                    r.id,
+                    r.owner,
+                    r.owner_kind,
+                    r.unit,
+                    r.state,
+                    r.parent
+                ])?;
+            } else {
+                stmt.execute(rusqlite::params![
+                    r.id,
+                    r.owner,
+                    r.owner_kind,
+                    r.unit,
+                    r.state
                 ])?;
             }
         }
-        tx.commit()?;
     }
-    db.execute_batch(
-        "CREATE INDEX records_unit ON records (table_name, owning_unit_pre);
-         CREATE INDEX records_user ON records (owner_user);
-         CREATE INDEX records_team ON records (owner_team);
-         ANALYZE;",
-    )?;
-    report.load = started.elapsed();
+    {
+        let mut stmt = tx.prepare("INSERT INTO poa VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        for s in &org.shares {
+            stmt.execute(rusqlite::params![
+                s.object,
+                s.principal,
+                s.kind,
+                s.rights,
+                s.inherited_from
+            ])?;
+        }
+    }
+    tx.commit()?;
+    db.execute_batch(INDEXES)?;
+    db.execute_batch("ANALYZE")?;
+    Ok(())
+}
 
-    let tables: Vec<TableId> = model
-        .tables
-        .iter()
-        .filter_map(|t| policy.table_id(&t.id))
-        .collect();
-    let step = (policy.user_count() / users.max(1)).max(1);
-    for i in (0..policy.user_count()).step_by(step).take(users) {
-        let Some(user) = policy.user_id(&format!("u{i}")) else {
-            continue;
-        };
+/// Runs `users` × (Read, Write) × every table filters on `db` and compares each answer with
+/// the records `check_facts()` allows. Users are spread over the model, the probes first.
+///
+/// # Errors
+///
+/// A mapping or database error.
+pub fn compare(
+    db: &mut dyn Database,
+    org: &Org,
+    dialect: Dialect,
+    users: usize,
+) -> Result<Report, Box<dyn std::error::Error>> {
+    let filters = SqlFilters::new(&org.policy, &mapping(dialect))?;
+    let mut report = Report {
+        rows: org.rows.len(),
+        ..Report::default()
+    };
+    let count = org.policy.user_count();
+    for k in 0..users {
+        let name = format!("u{}", k * count / users.max(1));
+        let user = org.policy.user_id(&name).ok_or("no such user")?;
         for privilege in [Privilege::READ, Privilege::WRITE] {
-            for &table in &tables {
-                let started = Instant::now();
-                let clause = policy.access_filter(user, privilege, table).to_sql(&policy);
-                let mut query = db.prepare_cached(&format!(
-                    "SELECT id FROM records WHERE {} ORDER BY id",
-                    clause.sql()
-                ))?;
-                let values: Vec<Value> = clause.params().iter().map(to_sql_value).collect();
-                let got: Vec<i64> = query
-                    .query_map(rusqlite::params_from_iter(values), |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
-                report.sql += started.elapsed();
-
-                let started = Instant::now();
-                let want: Vec<i64> = ids
-                    .iter()
-                    .filter(|&&r| {
-                        policy.record_row(r).map(|row| row.table_name)
-                            == Some(policy.table_name(table))
-                            && policy.check(user, privilege, r).decision().is_allow()
-                    })
-                    .map(|r| r.index() as i64)
-                    .collect();
-                report.check += started.elapsed();
-
+            for (t, table_name) in TABLES.iter().enumerate() {
+                let table = org.policy.table_id(table_name).ok_or("no such table")?;
+                let start = Instant::now();
+                let filter = filters.filter(user, privilege, table);
+                if filter.params().len() > MAX_PLACEHOLDERS {
+                    return Err(format!("{} placeholders", filter.params().len()).into());
+                }
+                let got = db.ids(&filter)?;
+                report.sql += start.elapsed();
+                let start = Instant::now();
+                let want = org.allowed(user, privilege, t);
+                report.check += start.elapsed();
                 report.queries += 1;
                 report.rows_returned += got.len();
                 if got != want {
+                    let missing = want
+                        .iter()
+                        .filter(|w| got.binary_search(w).is_err())
+                        .count();
+                    let extra = got
+                        .iter()
+                        .filter(|g| want.binary_search(g).is_err())
+                        .count();
                     report.mismatches.push((
-                        policy.user_name(user).to_owned(),
+                        name.clone(),
                         privilege,
-                        policy.table_name(table).to_owned(),
+                        (*table_name).to_owned(),
+                        missing,
+                        extra,
                     ));
                 }
             }

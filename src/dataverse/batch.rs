@@ -17,15 +17,14 @@
 //! A record of the table is allowed exactly when it matches one of the parts, unless the filter
 //! is [`Scope::Everything`] (System Administrator, or an Organization-level grant) or
 //! [`Scope::Nothing`]. [`DataversePolicy::accessible`] and [`DataversePolicy::filter`] scan
-//! records against a filter; [`AccessFilter::to_sql`] renders it as a SQL `WHERE` clause with
-//! bound parameters. Every answer equals [`DataversePolicy::check`]'s decision; the property
+//! records against a filter. For the same question asked of the application's own database, see
+//! [`SqlFilters`](super::SqlFilters), which writes it as SQL on the application's schema. Every
+//! answer equals [`DataversePolicy::check`]'s decision; the property
 //! tests in `tests/batch.rs` hold them to it on random models.
 //!
 //! Options whose effect does not fit the parts (hierarchy security, R6; A5's
 //! `ownership_needs_role_in_owning_unit` in matrix mode) make the filter list every allowed
 //! record explicitly, computed with [`DataversePolicy::check`]: still exact, no longer cheap.
-
-mod sql;
 
 use std::ops::{ControlFlow, Range};
 
@@ -35,8 +34,6 @@ use crate::dataverse::configuration::model::{HierarchyModel, RoleInheritance};
 use crate::dataverse::configuration::policy::*;
 use crate::dataverse::evaluation::reason::RecordReason;
 use crate::dataverse::evaluation::walk::RecordView;
-
-pub use sql::{SqlValue, SqlWhere, RECORDS_SCHEMA};
 
 /// One record question with dense ids, for [`DataversePolicy::check_many`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -211,45 +208,6 @@ impl AccessFilter {
                 .copied()
                 .unwrap_or(false)
     }
-
-    /// Whether a row of the documented SQL schema ([`RECORDS_SCHEMA`]) satisfies
-    /// [`to_sql`](Self::to_sql)'s clause: the clause's meaning, evaluated in Rust.
-    ///
-    /// `table_name` is compared with the filter's table name in `policy`.
-    pub fn matches_row(&self, policy: &DataversePolicy, row: &RecordRow) -> bool {
-        if row.table_name != policy.table_name(self.table) {
-            return false;
-        }
-        match self.scope {
-            Scope::Nothing => false,
-            Scope::Everything => true,
-            Scope::Parts => {
-                row.owning_unit_pre
-                    .is_some_and(|p| self.unit_ranges.iter().any(|r| r.contains(&p)))
-                    || (row.owner_user.is_some() && row.owner_user == self.owner_user)
-                    || row
-                        .owner_team
-                        .is_some_and(|t| self.owner_teams.binary_search(&t).is_ok())
-                    || self.records.binary_search(&row.id).is_ok()
-            }
-        }
-    }
-}
-
-/// A record as a row of the documented SQL schema ([`RECORDS_SCHEMA`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordRow<'a> {
-    /// Column `id`: the record's dense id.
-    pub id: RecordId,
-    /// Column `table_name`: the table's name.
-    pub table_name: &'a str,
-    /// Column `owner_user`: the owning user's dense id, `NULL` otherwise.
-    pub owner_user: Option<UserId>,
-    /// Column `owner_team`: the owning team's dense id, `NULL` otherwise.
-    pub owner_team: Option<TeamId>,
-    /// Column `owning_unit_pre`: the owning unit's pre-order number, `NULL` for an
-    /// organization-owned record.
-    pub owning_unit_pre: Option<u32>,
 }
 
 impl DataversePolicy {
@@ -286,26 +244,9 @@ impl DataversePolicy {
 
     /// The pre-order number of a business unit in the unit tree: unit `X` is `Y` or lies below
     /// it exactly when `pre(Y) <= pre(X) < pre(Y) + size of Y's subtree`. `None` for an unknown
-    /// id. This is the `owning_unit_pre` column of [`RECORDS_SCHEMA`].
+    /// id. [`AccessFilter::unit_ranges`] are ranges of these numbers.
     pub fn business_unit_pre_order(&self, unit: BusinessUnitId) -> Option<u32> {
         self.tree.interval(unit.0).map(|(pre, _)| pre)
-    }
-
-    /// A record as a row of [`RECORDS_SCHEMA`]; `None` for an unknown id.
-    pub fn record_row(&self, record: RecordId) -> Option<RecordRow<'_>> {
-        let rec = self.resolved(self.records.info(record)?).ok()?;
-        let (owner_user, owner_team) = match rec.owner {
-            Owner::User(u) => (Some(UserId(u)), None),
-            Owner::Team(t) => (None, Some(TeamId(t))),
-            Owner::Organization => (None, None),
-        };
-        Some(RecordRow {
-            id: record,
-            table_name: self.table_name(TableId(rec.table)),
-            owner_user,
-            owner_team,
-            owning_unit_pre: self.tree.interval(rec.owning_unit).map(|(pre, _)| pre),
-        })
     }
 
     /// Whether [`access_filter`](Self::access_filter) can describe access by its parts under this

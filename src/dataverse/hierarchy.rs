@@ -13,7 +13,7 @@ use crate::dataverse::records::ShareSource;
 use std::ops::ControlFlow;
 
 /// Marks "no manager" / "no position".
-const NONE: u32 = u32::MAX;
+pub(crate) const NONE: u32 = u32::MAX;
 
 /// How a report's record reached the manager (R6.4, R6.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,9 +32,9 @@ pub enum HierarchyPath {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HierarchyIndex {
     pub(crate) positions: Interner,
-    manager: Vec<u32>,
-    position: Vec<u32>,
-    position_parent: Vec<u32>,
+    pub(crate) manager: Vec<u32>,
+    pub(crate) position: Vec<u32>,
+    pub(crate) position_parent: Vec<u32>,
 }
 
 /// Checks that parent pointers form no cycle; returns a node on a cycle otherwise.
@@ -142,7 +142,7 @@ impl HierarchyIndex {
 
 impl DataversePolicy {
     /// How many levels above `report` the user `manager` sits, within the configured depth.
-    fn levels_above(&self, manager: u32, report: u32) -> Option<u8> {
+    pub(crate) fn levels_above(&self, manager: u32, report: u32) -> Option<u8> {
         let h = &self.hierarchy;
         let depth = self.options.hierarchy.depth;
         let (mut node, target, up): (u32, u32, &[u32]) = match self.options.hierarchy.model {
@@ -174,7 +174,13 @@ impl DataversePolicy {
     }
 
     /// Whether `manager` may use `privilege` on `report`'s data at `level` (R6.3, R6.5, R6.10).
-    fn report_counts(&self, manager: u32, report: u32, level: u8, privilege: Privilege) -> bool {
+    pub(crate) fn report_counts(
+        &self,
+        manager: u32,
+        report: u32,
+        level: u8,
+        privilege: Privilege,
+    ) -> bool {
         let h = &self.options.hierarchy;
         if h.model == HierarchyModel::Manager && h.managers_must_be_in_same_or_parent_unit {
             let (Some(m), Some(r)) = (

@@ -22,7 +22,8 @@
 //! | `evaluation/` | the decision, the share walk, the reasons |
 //! | `actions/` | create, associate, assign, share: questions made of several checks |
 //! | `admin/` | effective access, access diff, lint |
-//! | `batch` | many decisions at once and list filters |
+//! | `sql/` | list filters as SQL on the application's own tables (PostgreSQL, SQLite) |
+//! | `batch` | many decisions at once and in-memory list filters |
 //! | `columns`, `hierarchy` | column security (R7) and hierarchy security (R6) |
 //! | `request` | the Dataverse request types behind [`authorize`](crate::authorize) |
 //!
@@ -38,6 +39,7 @@ mod evaluation;
 mod hierarchy;
 mod records;
 mod request;
+mod sql;
 
 use actions::action;
 use admin::{diff, effective, lint};
@@ -45,9 +47,7 @@ use configuration::{delta, error, model, policy, stats};
 use evaluation::{evaluate, reason, walk};
 
 pub use action::{Action, ActionReason, Check, DESKTOP_FLOW_REQUIREMENTS};
-pub use batch::{
-    AccessFilter, RecordRequest, RecordRow, Scope, SqlValue, SqlWhere, RECORDS_SCHEMA,
-};
+pub use batch::{AccessFilter, RecordRequest, Scope};
 pub use columns::{ColumnAccess, ColumnId, ColumnProfileId, ColumnReason};
 pub use delta::ConfigChange;
 pub use diff::{access_diff, AccessDiff, Cause, CellChange, Change, RecordChange, UserDiff};
@@ -72,6 +72,10 @@ pub use records::{
 pub use request::{
     AssignQuery, AssociateManyQuery, AssociateQuery, ColumnQuery, CreateColumnQuery, CreateQuery,
     DataverseRequest, DesktopFlowQuery, RecordFactsDoc, RecordQuery, RecordRef, ShareQuery,
+};
+pub use sql::{
+    access_rights, Dialect, IdType, OwnerColumns, ParentColumn, PrincipalKinds, RecordTable,
+    ShareTable, SqlFilter, SqlFilters, SqlMapping, SqlMappingError, SqlValue, MAX_PLACEHOLDERS,
 };
 pub use stats::MemoryUsage;
 pub use walk::VISIT_LIMIT;
