@@ -174,7 +174,9 @@ pub enum UnmappedKind {
     NotAPrivilegeName,
     /// `prv<Verb><table>` where `<table>` is neither a table of the solution nor a system table
     /// of [`SYSTEM_TABLES`](crate::SYSTEM_TABLES).
-    #[error("names no known table (`{table}` is neither in the solution nor a listed system table)")]
+    #[error(
+        "names no known table (`{table}` is neither in the solution nor a listed system table)"
+    )]
     UnknownTable {
         /// The table part as written.
         table: String,

@@ -76,7 +76,7 @@ pub use names::{
 };
 pub use report::{ImportOptions, ImportReport, Imported, OnUnmapped};
 pub use solution::{
-    import_solution, import_solution_dir, import_solution_files, import_solution_zip,
-    SolutionFile, ZIP_MEMBER_LIMIT,
+    import_solution, import_solution_dir, import_solution_files, import_solution_zip, SolutionFile,
+    ZIP_MEMBER_LIMIT,
 };
 pub use webapi::{import_webapi, WebApiImport};

@@ -135,8 +135,8 @@ pub fn import_solution_zip(
         file: name.to_owned(),
         message,
     };
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| zip_error(e.to_string()))?;
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| zip_error(e.to_string()))?;
     let index = (0..archive.len())
         .find(|&i| {
             archive
@@ -160,7 +160,11 @@ pub fn import_solution_zip(
     }
     let file = format!("{name}!customizations.xml");
     let parsed = xml::parse(&file, &content)?;
-    let roles = parsed.roles.into_iter().map(|r| (file.clone(), r)).collect();
+    let roles = parsed
+        .roles
+        .into_iter()
+        .map(|r| (file.clone(), r))
+        .collect();
     let entities = parsed
         .entities
         .into_iter()
@@ -437,7 +441,10 @@ impl Builder<'_> {
             SystemOwnership::Organization | SystemOwnership::Business
         );
         if not_owned && privilege.intersects(Privilege::ASSIGN | Privilege::SHARE) {
-            return report(self, UnmappedKind::PrivilegeNotApplicable { table: logical });
+            return report(
+                self,
+                UnmappedKind::PrivilegeNotApplicable { table: logical },
+            );
         }
         if known.ownership == SystemOwnership::Organization
             && !matches!(level, AccessLevel::None | AccessLevel::Organization)

@@ -34,8 +34,8 @@ use std::path::Path;
 
 use accessgate::dataverse::{
     BusinessUnitDef, DataverseModel, DataversePolicy, PositionDef, PrincipalRef, RecordFacts,
-    RecordId, RecordOwner, RecordStore, RoleAssignmentDef, RoleDef, ShareFact, SharedWith,
-    TeamDef, TeamKind, UserDef,
+    RecordId, RecordOwner, RecordStore, RoleAssignmentDef, RoleDef, ShareFact, SharedWith, TeamDef,
+    TeamKind, UserDef,
 };
 use accessgate::Privilege;
 use indexmap::{IndexMap, IndexSet};
@@ -234,7 +234,12 @@ pub fn import_webapi(
     model.business_units = units;
     let unit_ids: IndexSet<String> = model.business_units.iter().map(|b| b.id.clone()).collect();
     model.positions = positions(&mut ctx, &read("positions.json")?)?;
-    model.users = users(&mut ctx, &read("systemusers.json")?, &unit_ids, &mut model.positions)?;
+    model.users = users(
+        &mut ctx,
+        &read("systemusers.json")?,
+        &unit_ids,
+        &mut model.positions,
+    )?;
     let user_units: IndexMap<String, String> = model
         .users
         .iter()
@@ -283,7 +288,9 @@ pub fn import_webapi(
                         &p,
                         row,
                         &principal,
-                        format!("assigns role `{role_name}` to an access team, which holds no roles"),
+                        format!(
+                            "assigns role `{role_name}` to an access team, which holds no roles"
+                        ),
                     );
                     continue;
                 }
@@ -326,7 +333,9 @@ fn business_units(ctx: &mut Ctx<'_>, p: &Payload) -> Result<Vec<BusinessUnitDef>
     let mut out = Vec::with_capacity(p.len());
     for row in 0..p.len() {
         let id = p.id(row, "businessunitid")?;
-        let parent = p.opt_str(row, "_parentbusinessunitid_value")?.map(|s| guid(&s));
+        let parent = p
+            .opt_str(row, "_parentbusinessunitid_value")?
+            .map(|s| guid(&s));
         if let Some(name) = p.opt_str(row, "name")? {
             ctx.report.display_names.insert(id.clone(), name);
         }
@@ -768,7 +777,12 @@ impl WebApiImport {
                 PrincipalRef::Team(t) => policy.team_id(t).map(SharedWith::Team),
             };
             let Some(with) = with else {
-                skip(&s.file, context, &s.object, unknown("principal", principal_name(&s.with)));
+                skip(
+                    &s.file,
+                    context,
+                    &s.object,
+                    unknown("principal", principal_name(&s.with)),
+                );
                 continue;
             };
             store

@@ -104,10 +104,12 @@ pub(crate) fn parse(file: &str, bytes: &[u8]) -> Result<Parsed, ImportError> {
             Ok(event) => event,
             Err(err) => {
                 let position = reader.error_position();
-                if let (Some(open), true) = (stack.last(), position as usize >= text.len()) {
+                // Every syntax error of the parser is input ending inside markup.
+                if matches!(err, quick_xml::Error::Syntax(e) if e != quick_xml::errors::SyntaxError::InvalidBangMarkup)
+                {
                     return Err(ImportError::Truncated {
                         file: file.to_owned(),
-                        element: open.clone(),
+                        element: stack.last().cloned().unwrap_or_else(|| "?".to_owned()),
                     });
                 }
                 return Err(ImportError::Xml {
@@ -201,12 +203,7 @@ fn open(
     Ok(name)
 }
 
-fn close(
-    name: &str,
-    role: &mut Option<RoleXml>,
-    entity: &mut Option<EntityXml>,
-    out: &mut Parsed,
-) {
+fn close(name: &str, role: &mut Option<RoleXml>, entity: &mut Option<EntityXml>, out: &mut Parsed) {
     match name {
         "Role" => out.roles.extend(role.take()),
         "Entity" => out.entities.extend(entity.take()),
