@@ -261,9 +261,11 @@ fn build(
     b.tables(entities)?;
     let roles = b.roles(roles)?;
     b.report.check(options)?;
-    let mut model = accessgate::dataverse::DataverseModel::default();
-    model.tables = b.tables;
-    model.roles = roles;
+    let model = accessgate::dataverse::DataverseModel {
+        tables: b.tables,
+        roles,
+        ..Default::default()
+    };
     Ok(Imported {
         model,
         report: b.report,

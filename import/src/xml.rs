@@ -133,16 +133,14 @@ pub(crate) fn parse(file: &str, bytes: &[u8]) -> Result<Parsed, ImportError> {
                 stack.pop();
                 close(&name, &mut role, &mut entity, &mut out);
             }
-            Event::Text(t) => {
-                if stack.last().map(String::as_str) == Some("OwnershipTypeMask") {
-                    if let Some(en) = entity.as_mut() {
-                        let value = t.unescape().map_err(|err| ImportError::Xml {
-                            file: file.to_owned(),
-                            position: reader.buffer_position(),
-                            message: err.to_string(),
-                        })?;
-                        en.ownership = Some(value.trim().to_owned());
-                    }
+            Event::Text(t) if stack.last().map(String::as_str) == Some("OwnershipTypeMask") => {
+                if let Some(en) = entity.as_mut() {
+                    let value = t.unescape().map_err(|err| ImportError::Xml {
+                        file: file.to_owned(),
+                        position: reader.buffer_position(),
+                        message: err.to_string(),
+                    })?;
+                    en.ownership = Some(value.trim().to_owned());
                 }
             }
             Event::Eof => {

@@ -102,9 +102,12 @@ fn automation_kit_every_privilege_accounted_for() -> Result {
 }
 
 /// The bullet lists under each `### <role>` heading of seed 000.
-fn seed_000() -> std::result::Result<Vec<(String, Vec<String>)>, Box<dyn Error>> {
+/// A role heading and the tables listed under it.
+type SeedRole = (String, Vec<String>);
+
+fn seed_000() -> std::result::Result<Vec<SeedRole>, Box<dyn Error>> {
     let text = std::fs::read_to_string(fixtures().join("seeds/000_5f1c3321931d143d.txt"))?;
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let mut out: Vec<SeedRole> = Vec::new();
     for line in text.lines() {
         if let Some(h) = line.strip_prefix("### ") {
             out.push((h.trim().to_owned(), Vec::new()));
@@ -230,7 +233,11 @@ fn unknown_privilege_and_level_are_reported_with_the_file() -> Result {
             <RolePrivilege name="notaprivilege" level="Global" />
           </RolePrivileges></Role>"#,
     );
-    let imported = import_solution_files(&[role.clone()], &[entity()], &ImportOptions::default())?;
+    let imported = import_solution_files(
+        std::slice::from_ref(&role),
+        &[entity()],
+        &ImportOptions::default(),
+    )?;
     let messages: Vec<String> = imported
         .report
         .unmapped
