@@ -138,7 +138,7 @@ pub(crate) fn level(name: &str) -> Option<AccessLevel> {
         .map(|&(_, l)| l)
 }
 
-/// The solution name of a level (the inverse of [`level`]).
+/// The solution name of a level (Basic, Local, Deep, Global, None).
 pub fn level_name(level: AccessLevel) -> &'static str {
     match level {
         AccessLevel::None => "None",
@@ -149,7 +149,7 @@ pub fn level_name(level: AccessLevel) -> &'static str {
     }
 }
 
-/// The verb of a single privilege (the inverse of [`VERBS`]).
+/// The verb of a single privilege (`AppendTo`, `Read`, …); `None` for a set of several.
 pub fn verb_name(privilege: Privilege) -> Option<&'static str> {
     VERBS
         .iter()

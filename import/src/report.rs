@@ -61,7 +61,7 @@ pub struct ImportReport {
 
 impl ImportReport {
     /// Records an unmapped item.
-    pub(crate) fn unmapped(&mut self, entry: Unmapped) {
+    pub(crate) fn push_unmapped(&mut self, entry: Unmapped) {
         self.unmapped.push(entry);
     }
 

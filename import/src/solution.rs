@@ -292,7 +292,7 @@ impl Builder<'_> {
                 "OrganizationOwned" => SystemOwnership::Organization,
                 "BusinessOwned" => SystemOwnership::Business,
                 _ => {
-                    self.report.unmapped(Unmapped {
+                    self.report.push_unmapped(Unmapped {
                         file,
                         context: None,
                         item: e.schema_name.clone(),
@@ -362,7 +362,7 @@ impl Builder<'_> {
                 Some("0") => RoleInheritance::TeamPrivilegesOnly,
                 None => self.options.missing_isinherited,
                 Some(other) => {
-                    self.report.unmapped(Unmapped {
+                    self.report.push_unmapped(Unmapped {
                         file: file.clone(),
                         context: Some(format!("role `{}`", r.name)),
                         item: format!("isinherited=\"{other}\""),
@@ -385,7 +385,7 @@ impl Builder<'_> {
     fn privilege(&mut self, file: &str, role: &mut RoleDef, name: &str, level_name: &str) {
         let context = Some(format!("role `{}`", role.id));
         let report = |me: &mut Self, kind| {
-            me.report.unmapped(Unmapped {
+            me.report.push_unmapped(Unmapped {
                 file: file.to_owned(),
                 context: context.clone(),
                 item: name.to_owned(),

@@ -191,7 +191,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn unknown(&mut self, p: &Payload, row: usize, kind: &'static str, id: &str) {
-        self.report.unmapped(Unmapped {
+        self.report.push_unmapped(Unmapped {
             file: p.file.clone(),
             context: Some(format!("row {row}")),
             item: id.to_owned(),
@@ -203,7 +203,7 @@ impl Ctx<'_> {
     }
 
     fn not_expressible(&mut self, p: &Payload, row: usize, item: &str, detail: String) {
-        self.report.unmapped(Unmapped {
+        self.report.push_unmapped(Unmapped {
             file: p.file.clone(),
             context: Some(format!("row {row}")),
             item: item.to_owned(),

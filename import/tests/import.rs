@@ -9,6 +9,8 @@
     reason = "test code: a failed unwrap is a test failure"
 )]
 
+mod roundtrip;
+
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
