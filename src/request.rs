@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::core::{Decision, Privilege};
 use crate::dataverse::{
     ActionReason, AssignQuery, AssociateManyQuery, AssociateQuery, ColumnQuery, ColumnReason,
-    CreateColumnQuery, CreateQuery, DataverseRequest, DesktopFlowQuery, RecordQuery, RecordReason,
-    RecordRef, ShareQuery,
+    CreateColumnQuery, CreateQuery, DataverseRequest, DesktopFlowQuery, MiscPrivilegeQuery,
+    MiscReason, RecordQuery, RecordReason, RecordRef, ShareQuery,
 };
 use crate::flows::{FlowReason, FlowRequest};
 use crate::folders::{FolderReason, FolderRequest};
@@ -62,6 +62,7 @@ enum WireRequest {
     Column(ColumnQuery),
     CreateColumn(CreateColumnQuery),
     RunDesktopFlow(DesktopFlowQuery),
+    MiscPrivilege(MiscPrivilegeQuery),
     Flow(FlowRequest),
     Folder(FolderRequest),
 }
@@ -79,6 +80,7 @@ impl From<WireRequest> for Request {
             WireRequest::Column(q) => Request::Dataverse(D::Column(q)),
             WireRequest::CreateColumn(q) => Request::Dataverse(D::CreateColumn(q)),
             WireRequest::RunDesktopFlow(q) => Request::Dataverse(D::RunDesktopFlow(q)),
+            WireRequest::MiscPrivilege(q) => Request::Dataverse(D::MiscPrivilege(q)),
             WireRequest::Flow(q) => Request::Flow(q),
             WireRequest::Folder(q) => Request::Folder(q),
         }
@@ -98,6 +100,7 @@ impl From<Request> for WireRequest {
             Request::Dataverse(D::Column(q)) => WireRequest::Column(q),
             Request::Dataverse(D::CreateColumn(q)) => WireRequest::CreateColumn(q),
             Request::Dataverse(D::RunDesktopFlow(q)) => WireRequest::RunDesktopFlow(q),
+            Request::Dataverse(D::MiscPrivilege(q)) => WireRequest::MiscPrivilege(q),
             Request::Flow(q) => WireRequest::Flow(q),
             Request::Folder(q) => WireRequest::Folder(q),
         }
@@ -126,6 +129,8 @@ pub enum Reason {
     Action(Box<ActionReason>),
     /// A Dataverse column decision.
     Column(ColumnReason),
+    /// A Dataverse miscellaneous-privilege decision.
+    Misc(MiscReason),
     /// A flow execution decision.
     Flow(FlowReason),
     /// A folder-role decision.
@@ -162,6 +167,7 @@ impl Response {
             Reason::Record(r) => r.decision(),
             Reason::Action(r) => r.decision(),
             Reason::Column(r) => r.decision(),
+            Reason::Misc(r) => r.decision(),
             Reason::Flow(r) => r.decision(),
             Reason::Folder(r) => r.decision(),
             Reason::UnknownId { .. } | Reason::NotConfigured(_) => Decision::Deny,
@@ -179,6 +185,7 @@ impl Response {
             Reason::Record(r) => r.code(),
             Reason::Action(r) => r.code(),
             Reason::Column(r) => r.code(),
+            Reason::Misc(r) => r.code(),
             Reason::Flow(r) => r.code(),
             Reason::Folder(r) => r.code(),
             Reason::UnknownId { .. } => "unknown_id",
@@ -211,6 +218,7 @@ impl fmt::Display for Explained<'_> {
             (Reason::Record(r), Some(p), _, _) => write!(f, "{}", r.explain(p)),
             (Reason::Action(r), Some(p), _, _) => write!(f, "{}", r.explain(p)),
             (Reason::Column(r), Some(p), _, _) => write!(f, "{}", r.explain(p)),
+            (Reason::Misc(r), Some(p), _, _) => write!(f, "{}", r.explain(p)),
             (Reason::Flow(r), _, Some(p), _) => write!(f, "{}", r.explain(p)),
             (Reason::Folder(r), _, _, Some(p)) => write!(f, "{}", r.explain(p)),
             (Reason::UnknownId { kind, id }, ..) => {
@@ -223,6 +231,7 @@ impl fmt::Display for Explained<'_> {
             (Reason::Record(r), ..) => write!(f, "{r:?}"),
             (Reason::Action(r), ..) => write!(f, "{r:?}"),
             (Reason::Column(r), ..) => write!(f, "{r:?}"),
+            (Reason::Misc(r), ..) => write!(f, "{r:?}"),
             (Reason::Flow(r), ..) => write!(f, "{r:?}"),
             (Reason::Folder(r), ..) => write!(f, "{r:?}"),
         }

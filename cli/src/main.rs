@@ -13,6 +13,7 @@ mod check;
 mod explain;
 mod hint;
 mod html;
+mod import;
 mod input;
 mod lint;
 mod matrix;
@@ -126,6 +127,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import an exported solution or a Web API dump into a model document, reporting every
+    /// privilege, level or row that could not be mapped.
+    #[command(subcommand)]
+    Import(ImportSource),
     /// Run scenario files: each case's request against the file's model and its expected
     /// decision.
     #[command(after_help = EXIT_CODES)]
@@ -140,6 +145,48 @@ enum Command {
 }
 
 /// Output formats of `test`.
+/// What `import` reads.
+#[derive(Debug, Subcommand)]
+enum ImportSource {
+    /// An exported solution: an unpacked folder (`Roles/*.xml`, `Entities/*/Entity.xml`) or a
+    /// solution `.zip` (its `customizations.xml`). Writes its tables and roles.
+    #[command(after_help = EXIT_CODES)]
+    Solution {
+        /// The folder or zip file.
+        path: String,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
+    /// A folder of Web API JSON payloads (`businessunits.json`, `systemusers.json`,
+    /// `teams.json`, `teammembership.json`, `roles.json`, `systemuserroles.json`,
+    /// `teamroles.json`, `principalobjectaccess.json`). Writes units, users, teams and role
+    /// assignments over the solution's tables and roles.
+    #[command(after_help = EXIT_CODES)]
+    Webapi {
+        /// The folder.
+        dir: String,
+        /// The solution (folder or zip) that defines the roles' privileges.
+        #[arg(long, value_name = "DIR|ZIP")]
+        solution: Option<String>,
+        #[command(flatten)]
+        out: ImportOutput,
+    },
+}
+
+/// Where `import` writes.
+#[derive(Debug, clap::Args)]
+struct ImportOutput {
+    /// Write the model document here instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<String>,
+    /// Write the report of unmapped items here instead of standard error.
+    #[arg(long, value_name = "FILE")]
+    report: Option<String>,
+    /// Fail (exit 2) on the first item that cannot be mapped instead of reporting it.
+    #[arg(long)]
+    strict: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     /// One line per case, then `N passed, N failed`.
@@ -227,6 +274,12 @@ fn run(cli: Cli) -> Result<Outcome, InputError> {
             exit_code,
         } => admin::diff(&old, &new, json, exit_code),
         Command::Lint { model, json } => lint::run(&model, json),
+        Command::Import(source) => Ok(match source {
+            ImportSource::Solution { path, out } => import::solution(&path, &output(&out)),
+            ImportSource::Webapi { dir, solution, out } => {
+                import::webapi(&dir, solution.as_deref(), &output(&out))
+            }
+        }),
         Command::Test { scenarios, format } => Ok(test::run(
             &scenarios,
             match format {
@@ -235,6 +288,14 @@ fn run(cli: Cli) -> Result<Outcome, InputError> {
                 Format::Junit => test::Format::Junit,
             },
         )),
+    }
+}
+
+fn output(out: &ImportOutput) -> import::Output<'_> {
+    import::Output {
+        model: out.output.as_deref(),
+        report: out.report.as_deref(),
+        strict: out.strict,
     }
 }
 

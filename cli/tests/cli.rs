@@ -950,3 +950,102 @@ fn test_variants_are_strict() -> TestResult {
         .stdout(predicate::str::contains("duplicate key `name`"));
     Ok(())
 }
+
+/// The import crate's fixtures.
+fn import_fixture(relative: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../import/fixtures")
+        .join(relative)
+        .display()
+        .to_string()
+}
+
+/// `import solution` writes a model document whose roles and tables count as the source
+/// files do, and the report of unmapped privileges to standard error; exit 0.
+#[test]
+fn import_solution_writes_model_and_report() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("model.json");
+    let assert = Command::cargo_bin("accessgate")?
+        .args(["import", "solution"])
+        .arg(import_fixture("webapi/contoso/solution"))
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone())?;
+    assert!(stderr.contains("0 unmapped"), "{stderr}");
+    let doc: PolicyDocument = serde_json::from_str(&std::fs::read_to_string(&out)?)?;
+    let model = doc.dataverse.ok_or("no dataverse model")?;
+    let roles = std::fs::read_dir(import_fixture("webapi/contoso/solution/Roles"))?.count();
+    assert_eq!(model.roles.len(), roles);
+    assert_eq!(model.tables.len(), 1);
+    Ok(())
+}
+
+/// `import webapi` over a solution writes a model that builds and answers through `explain`;
+/// the report goes to `--report`.
+#[test]
+fn import_webapi_then_explain() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("model.json");
+    let report = dir.path().join("report.txt");
+    Command::cargo_bin("accessgate")?
+        .args(["import", "webapi"])
+        .arg(import_fixture("webapi/contoso"))
+        .arg("--solution")
+        .arg(import_fixture("webapi/contoso/solution"))
+        .arg("-o")
+        .arg(&out)
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(&report)?;
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("unmapped: ")).count(),
+        3,
+        "{text}"
+    );
+    Command::cargo_bin("accessgate")?
+        .arg("explain")
+        .arg(&out)
+        .arg("--request")
+        .arg(r#"{"kind": "misc_privilege", "user": "11111111-0000-0000-0000-000000000002", "privilege": "prvExportToExcel"}"#)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("through team"));
+    Ok(())
+}
+
+/// Bad input exits 2 with a message naming the file; `--strict` fails on an unmapped item.
+#[test]
+fn import_bad_input_exits_2() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    Command::cargo_bin("accessgate")?
+        .args(["import", "solution"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not an unpacked solution"));
+    std::fs::create_dir_all(dir.path().join("Roles"))?;
+    std::fs::write(
+        dir.path().join("Roles/R.xml"),
+        r#"<Role id="{1}" name="R"><RolePrivileges><RolePrivilege name="prvReadnothing" level="Global" /></RolePrivileges></Role>"#,
+    )?;
+    Command::cargo_bin("accessgate")?
+        .args(["import", "solution", "--strict"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`Roles/R.xml`, role `R`: `prvReadnothing`",
+        ));
+    Command::cargo_bin("accessgate")?
+        .args(["import", "solution"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("unmapped: `Roles/R.xml`"));
+    Ok(())
+}

@@ -19,7 +19,7 @@
 //! |---|---|
 //! | `configuration/` | the model document, its compile step, configuration changes, the snapshot |
 //! | `records/` | record facts, the share source, the persistent record store |
-//! | `evaluation/` | the decision, the share walk, the reasons |
+//! | `evaluation/` | the decision, the share walk, the reasons, miscellaneous privileges |
 //! | `actions/` | create, associate, assign, share: questions made of several checks |
 //! | `admin/` | effective access, access diff, lint |
 //! | `sql/` | list filters as SQL on the application's own tables (PostgreSQL, SQLite) |
@@ -44,7 +44,7 @@ mod sql;
 use actions::action;
 use admin::{diff, effective, lint};
 use configuration::{delta, error, model, policy, stats};
-use evaluation::{evaluate, reason, walk};
+use evaluation::{evaluate, misc, reason, walk};
 
 pub use action::{Action, ActionReason, Check, DESKTOP_FLOW_REQUIREMENTS};
 pub use batch::{AccessFilter, RecordRequest, Scope};
@@ -59,6 +59,7 @@ pub use error::{EntityKind, ModelError};
 pub use evaluate::BUSINESS_UNIT_TABLE;
 pub use hierarchy::HierarchyPath;
 pub use lint::{lint, Lint, LintCode, Severity};
+pub use misc::{MiscPrivilegeId, MiscReason};
 pub use model::*;
 pub use policy::{
     Admission, BusinessUnitId, Configuration, DataversePolicy, PrincipalId, RecordId,
@@ -71,7 +72,8 @@ pub use records::{
 };
 pub use request::{
     AssignQuery, AssociateManyQuery, AssociateQuery, ColumnQuery, CreateColumnQuery, CreateQuery,
-    DataverseRequest, DesktopFlowQuery, RecordFactsDoc, RecordQuery, RecordRef, ShareQuery,
+    DataverseRequest, DesktopFlowQuery, MiscPrivilegeQuery, RecordFactsDoc, RecordQuery, RecordRef,
+    ShareQuery,
 };
 pub use sql::{
     access_rights, Dialect, IdType, OwnerColumns, ParentColumn, PrincipalKinds, RecordTable,

@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
-use crate::core::Privilege;
+use crate::core::{AccessLevel, Privilege};
 use crate::request::Reason;
 
 use crate::dataverse::actions::action::ActionReason;
@@ -188,6 +188,26 @@ pub struct DesktopFlowQuery {
     pub user: String,
 }
 
+/// Does `user` hold a miscellaneous privilege (one not about a table, such as
+/// `prvExportToExcel`), directly or through a team?
+///
+/// ```json
+/// {"kind": "misc_privilege", "user": "alice", "privilege": "prvExportToExcel"}
+/// {"kind": "misc_privilege", "user": "alice", "privilege": "prvFlow", "level": "Organization"}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MiscPrivilegeQuery {
+    /// The user id.
+    pub user: String,
+    /// The privilege name, compared with its letters lowercased; a name no role of the model
+    /// mentions denies as unknown.
+    pub privilege: String,
+    /// The least level the privilege must be held at; absent means User (any level but None).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<AccessLevel>,
+}
+
 /// A Dataverse question, by names. In JSON the variant is the `kind` field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -211,6 +231,8 @@ pub enum DataverseRequest {
     CreateColumn(CreateColumnQuery),
     /// Running a desktop flow.
     RunDesktopFlow(DesktopFlowQuery),
+    /// Holding a miscellaneous privilege.
+    MiscPrivilege(MiscPrivilegeQuery),
 }
 
 fn unknown(kind: &'static str, id: &str) -> Reason {
@@ -355,6 +377,17 @@ impl DataversePolicy {
             }
             DataverseRequest::RunDesktopFlow(q) => {
                 action(self.check_desktop_flow_run(user(&q.user)?))
+            }
+            DataverseRequest::MiscPrivilege(q) => {
+                let user_id = user(&q.user)?;
+                let privilege = self
+                    .misc_privilege_id(&q.privilege)
+                    .ok_or_else(|| unknown("miscellaneous privilege", &q.privilege))?;
+                Reason::Misc(self.check_misc(
+                    user_id,
+                    privilege,
+                    q.level.unwrap_or(AccessLevel::User),
+                ))
             }
             DataverseRequest::Column(q) => {
                 let (user_id, record_id) = (user(&q.user)?, record(&q.record)?);

@@ -360,6 +360,7 @@ impl Compiler<'_> {
             relationships: Arc::new(relationships),
             hierarchy: Arc::default(),
             columns: columns::ColumnIndex::default(),
+            misc: Arc::new(crate::dataverse::evaluation::misc::compile(m)?),
         };
         let records = records::load(m, &config)?;
         let hierarchy = Arc::new(hierarchy::compile(m, &config.names.users)?);

@@ -65,6 +65,20 @@ pub enum ModelError {
         /// The repeated id.
         id: String,
     },
+    /// A role names a miscellaneous privilege with an empty name.
+    #[error("role `{role}` names a miscellaneous privilege with an empty name")]
+    EmptyMiscPrivilege {
+        /// The role id.
+        role: String,
+    },
+    /// A role names one miscellaneous privilege twice (names are compared lowercased).
+    #[error("role `{role}` names miscellaneous privilege `{privilege}` twice (names are compared lowercased)")]
+    DuplicateMiscPrivilege {
+        /// The role id.
+        role: String,
+        /// The second name, as written.
+        privilege: String,
+    },
     /// A reference to an id that is not defined.
     #[error("{referrer} names {kind} `{id}`, which does not exist")]
     UnknownReference {

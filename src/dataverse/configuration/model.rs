@@ -428,6 +428,13 @@ pub struct RoleDef {
     /// (`"Read | Write"`) to give them one level.
     #[serde(default)]
     pub privileges: IndexMap<String, IndexMap<Privilege, AccessLevel>>,
+    /// Miscellaneous privileges: privileges not about a table (`prvExportToExcel`, `prvFlow`,
+    /// `prvWorkflowExecution`), with their level. Names are kept as written and compared with
+    /// their letters lowercased, so two names equal but for case are a duplicate; a level of
+    /// None means not held. Asked through
+    /// [`DataversePolicy::check_misc`](crate::dataverse::DataversePolicy::check_misc).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub misc_privileges: IndexMap<String, AccessLevel>,
 }
 
 fn default_inheritance() -> RoleInheritance {
@@ -442,6 +449,7 @@ impl RoleDef {
             inheritance: RoleInheritance::DirectUserBasicAndTeam,
             system_administrator: false,
             privileges: IndexMap::new(),
+            misc_privileges: IndexMap::new(),
         }
     }
     /// Gives `privileges` on `table` at `level`.

@@ -251,6 +251,8 @@ pub struct Configuration {
     pub(crate) relationships: Arc<Vec<RelationshipInfo>>,
     pub(crate) hierarchy: Arc<crate::dataverse::hierarchy::HierarchyIndex>,
     pub(crate) columns: crate::dataverse::columns::ColumnIndex,
+    /// Miscellaneous privileges per role.
+    pub(crate) misc: Arc<crate::dataverse::evaluation::misc::MiscIndex>,
 }
 
 impl DataversePolicy {

@@ -12,5 +12,6 @@
 //! facts ([`records`](super::records)); neither of those reads evaluation.
 
 pub(crate) mod evaluate;
+pub(crate) mod misc;
 pub(crate) mod reason;
 pub(crate) mod walk;
