@@ -73,11 +73,13 @@ mod core;
 pub mod dataverse;
 pub mod flows;
 pub mod folders;
+mod limits;
 mod policy;
 mod request;
 pub mod scenario;
 
 pub use crate::batch::authorize_many;
 pub use crate::core::{AccessLevel, Decision, Privilege, UnknownPrivilege};
+pub use crate::limits::BuildLimits;
 pub use crate::policy::{BuildError, Policy, PolicyDocument};
 pub use crate::request::{authorize, Reason, Request, Response, System};

@@ -101,7 +101,23 @@ fn bu_chain(depth: usize) -> Result {
         .push(RecordDef::owned_by_user("low", "account", "bottom"));
     m.records
         .push(RecordDef::owned_by_user("high", "account", "top"));
-    let dv = m.build()?;
+    // Deeper than the default limit: refused with the limit named, built when it is raised.
+    let default_depth = accessgate::BuildLimits::default().depth;
+    if depth > default_depth {
+        assert_eq!(
+            m.build().err(),
+            Some(ModelError::TooLarge {
+                what: "levels of business units",
+                count: depth - 1,
+                limit: default_depth,
+            })
+        );
+    }
+    let limits = accessgate::BuildLimits {
+        depth,
+        ..accessgate::BuildLimits::default()
+    };
+    let dv = m.build_with_limits(&limits)?;
     // Bounded memory: a few dozen bytes per unit, not a matrix.
     let bytes = dv.memory_bytes();
     assert!(

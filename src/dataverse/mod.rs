@@ -24,12 +24,15 @@ mod effective;
 mod error;
 mod evaluate;
 mod hierarchy;
+mod limits;
 mod lint;
 mod model;
+mod names;
 mod policy;
 mod reason;
 mod records;
 mod request;
+mod role_cells;
 mod stats;
 mod walk;
 

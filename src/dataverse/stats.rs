@@ -11,7 +11,7 @@ use super::policy::*;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct MemoryUsage {
-    /// The role cells: one byte per role, table and privilege.
+    /// The role cells: 12 bytes per (role, table) a role mentions, 4 per role.
     pub role_cells: usize,
     /// Per-user arrays: unit, admission, grants (direct and through teams), team lists.
     pub users: usize,
@@ -57,7 +57,7 @@ impl DataversePolicy {
     pub fn memory_usage(&self) -> MemoryUsage {
         let n = &self.names;
         MemoryUsage {
-            role_cells: vec_bytes(&self.cells),
+            role_cells: self.cells.heap_bytes(),
             users: self.users.heap_bytes()
                 + csr_bytes(&self.user_teams)
                 + csr_bytes(&self.user_direct)
