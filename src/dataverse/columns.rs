@@ -297,6 +297,23 @@ fn user_row(
 }
 
 impl ColumnIndex {
+    /// Bytes held on the heap (the shares' record ids counted per share).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let share_ids: usize = (0..self.record_shares.rows() as u32)
+            .flat_map(|r| self.record_shares.get(r))
+            .map(|s| s.record.len() + 2 * std::mem::size_of::<usize>())
+            .sum();
+        self.columns.heap_bytes()
+            + self.declared.heap_bytes()
+            + self.declares.capacity()
+            + self.profiles.heap_bytes()
+            + self.user_grants.heap_bytes()
+            + self.direct_grants.heap_bytes()
+            + self.team_grants.heap_bytes()
+            + self.record_shares.heap_bytes()
+            + share_ids
+    }
+
     /// Re-derives a user's column grants after their teams changed.
     pub(crate) fn rederive_user(&mut self, user: u32, teams: &[u32]) {
         let row = user_row(&self.direct_grants, &self.team_grants, teams, user);

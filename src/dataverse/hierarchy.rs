@@ -128,6 +128,13 @@ pub(crate) fn compile(
 }
 
 impl HierarchyIndex {
+    /// Bytes held on the heap.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.positions.heap_bytes()
+            + (self.manager.capacity() + self.position.capacity() + self.position_parent.capacity())
+                * std::mem::size_of::<u32>()
+    }
+
     /// Adds a user with `manager` and `position` (a new user has no reports, so no cycle can
     /// form).
     pub(crate) fn push_user(
