@@ -26,6 +26,7 @@ mod evaluate;
 mod hierarchy;
 mod limits;
 mod lint;
+mod lookalike;
 mod model;
 mod names;
 mod policy;
