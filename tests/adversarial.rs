@@ -587,7 +587,22 @@ fn folder_chain(depth: usize) -> Result {
         .push(GrantDef::user("f0", "ann", FolderRole::Operator));
     m.grants
         .push(GrantDef::user(&bottom, "bob", FolderRole::FolderAdmin));
-    let policy = Policy::from(m.build()?);
+    // Past the default depth limit (refused, naming it); built when the limit is raised.
+    let default_depth = accessgate::BuildLimits::default().depth;
+    if depth > default_depth + 1 {
+        assert_eq!(
+            m.build().err().map(|e| e.to_string()),
+            Some(format!(
+                "too large: {} levels of folders, the build limit is {default_depth}",
+                depth - 1
+            ))
+        );
+    }
+    let limits = accessgate::BuildLimits {
+        depth,
+        ..accessgate::BuildLimits::default()
+    };
+    let policy = Policy::from(m.build_with_limits(&limits)?);
     let on = |user: &str, action, flow: &str| {
         decide(
             &policy,

@@ -4,8 +4,9 @@
 //! thousands, so a dense `roles × tables × 8` array is mostly "not applicable" and grows with
 //! the product of two counts a document states in a few bytes each. Here each role has a row
 //! (compressed sparse rows) of `(table, [Cell; 8])` entries sorted by table; a lookup is a
-//! binary search over the role's own tables, with no allocation. Memory follows what the
-//! document says: 12 bytes per (role, table) the document names, plus 4 bytes per role.
+//! search over the role's own tables (a scan for short rows, a binary search for long ones),
+//! with no allocation. Memory follows what the document says: 12 bytes per (role, table) the
+//! document names, plus 4 bytes per role.
 
 use std::mem::size_of;
 
@@ -16,13 +17,21 @@ use super::policy::Cell;
 /// Each role's cells for the tables it mentions; see the module docs.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RoleCells {
-    /// `offsets[r]..offsets[r + 1]` index `tables` and `cells` for role `r`.
+    /// `offsets[r]..offsets[r + 1]` index `entries` for role `r`.
     offsets: Vec<u32>,
-    /// Per role, the tables it mentions, sorted and unique.
-    tables: Vec<u32>,
-    /// The eight cells of the table at the same position in `tables`.
-    cells: Vec<[Cell; 8]>,
+    /// Per role, the tables it mentions with their cells, sorted by table, each table once.
+    entries: Vec<Entry>,
 }
+
+/// One table a role mentions, and the role's eight cells on it (12 bytes).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    table: u32,
+    cells: [Cell; 8],
+}
+
+/// Rows up to this long are scanned rather than binary-searched: fewer branches mispredicted.
+const SCAN: usize = 8;
 
 /// Builds [`RoleCells`] one role at a time, in role order.
 #[derive(Debug, Default)]
@@ -50,32 +59,27 @@ impl RoleCellsBuilder {
     pub(crate) fn push_role(&mut self, mut row: Vec<(u32, [Cell; 8])>) -> bool {
         row.sort_by_key(|(t, _)| *t);
         let c = &mut self.cells;
-        let start = c.tables.len();
+        let start = c.entries.len();
         for (table, cells) in row {
-            match c.tables.last() {
-                Some(&last) if last == table && c.tables.len() > start => {
-                    if let Some(prev) = c.cells.last_mut() {
-                        for (p, n) in prev.iter_mut().zip(cells) {
-                            if n != Cell::NOT_APPLICABLE {
-                                *p = n;
-                            }
+            let in_row = c.entries.len() > start;
+            match c.entries.last_mut() {
+                Some(last) if in_row && last.table == table => {
+                    for (p, n) in last.cells.iter_mut().zip(cells) {
+                        if n != Cell::NOT_APPLICABLE {
+                            *p = n;
                         }
                     }
                 }
-                _ => {
-                    c.tables.push(table);
-                    c.cells.push(cells);
-                }
+                _ => c.entries.push(Entry { table, cells }),
             }
         }
-        match u32::try_from(c.tables.len()) {
+        match u32::try_from(c.entries.len()) {
             Ok(end) => {
                 c.offsets.push(end);
                 true
             }
             Err(_) => {
-                c.tables.truncate(start);
-                c.cells.truncate(start);
+                c.entries.truncate(start);
                 false
             }
         }
@@ -83,8 +87,7 @@ impl RoleCellsBuilder {
 
     /// The finished cells.
     pub(crate) fn finish(mut self) -> RoleCells {
-        self.cells.tables.shrink_to_fit();
-        self.cells.cells.shrink_to_fit();
+        self.cells.entries.shrink_to_fit();
         self.cells
     }
 }
@@ -98,22 +101,24 @@ impl RoleCells {
             (Some(&a), Some(&b)) => (a as usize, b as usize),
             _ => return None,
         };
-        let tables = self.tables.get(a..b)?;
-        let i = tables.binary_search(&table).ok()?;
-        self.cells.get(a + i)?.get(bit)?.get()
+        let row = self.entries.get(a..b)?;
+        let entry = if row.len() <= SCAN {
+            row.iter().find(|e| e.table == table)?
+        } else {
+            row.get(row.binary_search_by_key(&table, |e| e.table).ok()?)?
+        };
+        entry.cells.get(bit)?.get()
     }
 
     /// How many (role, table) entries are stored.
     #[cfg(test)]
     pub(crate) fn entries(&self) -> usize {
-        self.tables.len()
+        self.entries.len()
     }
 
     /// Bytes held on the heap.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.offsets.capacity() * size_of::<u32>()
-            + self.tables.capacity() * size_of::<u32>()
-            + self.cells.capacity() * size_of::<[Cell; 8]>()
+        self.offsets.capacity() * size_of::<u32>() + self.entries.capacity() * size_of::<Entry>()
     }
 }
 
@@ -151,5 +156,21 @@ mod tests {
         assert_eq!(c.get(2, 2, 4), Some(AccessLevel::User));
         assert_eq!(c.get(3, 2, 3), None);
         assert_eq!(c.get(0, 7, 99), None);
+    }
+
+    /// Rows longer than the scan bound are binary-searched and find the same cells.
+    #[test]
+    fn long_rows_are_searched() {
+        let mut b = RoleCellsBuilder::with_roles(1);
+        let row = (0..100u32)
+            .rev()
+            .map(|t| (t * 3, row(AccessLevel::User, (t % 8) as usize)))
+            .collect();
+        assert!(b.push_role(row));
+        let c = b.finish();
+        for t in 0..300u32 {
+            let expected = (t % 3 == 0).then_some(AccessLevel::User);
+            assert_eq!(c.get(0, t, (t / 3 % 8) as usize), expected, "table {t}");
+        }
     }
 }
