@@ -337,3 +337,73 @@ fn deep_chains() -> Result {
     }
     Ok(())
 }
+
+#[test]
+fn configuration_changes_keep_to_the_limits() -> Result {
+    use accessgate::dataverse::{BusinessUnitDef, ConfigChange, DataverseModel, TeamDef, UserDef};
+    let mut m = DataverseModel::default();
+    m.business_units.push(BusinessUnitDef::root("root"));
+    m.users.push(UserDef::new("a", "root"));
+    m.users.push(UserDef::new("b", "root"));
+    m.teams.push(TeamDef::owner("t", "root", &["a"]));
+    let limits = BuildLimits {
+        users: 2,
+        members_per_team: 1,
+        business_units: 2,
+        depth: 1,
+        ..BuildLimits::default()
+    };
+    let p = m.build_with_limits(&limits)?;
+    let join = ConfigChange::AddTeamMember {
+        team: "t".into(),
+        user: "b".into(),
+    };
+    assert_eq!(
+        p.apply(&[join]).err(),
+        Some(ModelError::TeamTooLarge {
+            team: "t".into(),
+            count: 2,
+            limit: 1
+        })
+    );
+    // Re-adding a member changes nothing and is not refused.
+    let again = ConfigChange::AddTeamMember {
+        team: "t".into(),
+        user: "a".into(),
+    };
+    assert!(p.apply(&[again]).is_ok());
+    assert_eq!(
+        p.apply(&[ConfigChange::AddUser(UserDef::new("c", "root"))])
+            .err(),
+        Some(ModelError::TooLarge {
+            what: "users",
+            count: 3,
+            limit: 2
+        })
+    );
+    let child =
+        |id: &str, parent: &str| ConfigChange::AddBusinessUnit(BusinessUnitDef::child(id, parent));
+    let one = p.apply(&[child("x", "root")])?;
+    assert_eq!(
+        one.apply(&[child("y", "x")]).err(),
+        Some(ModelError::TooLarge {
+            what: "business units",
+            count: 3,
+            limit: 2
+        })
+    );
+    let deeper = BuildLimits {
+        business_units: 10,
+        ..limits
+    };
+    let p = m.build_with_limits(&deeper)?.apply(&[child("x", "root")])?;
+    assert_eq!(
+        p.apply(&[child("y", "x")]).err(),
+        Some(ModelError::TooLarge {
+            what: "levels of business units",
+            count: 2,
+            limit: 1
+        })
+    );
+    Ok(())
+}

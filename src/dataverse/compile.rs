@@ -358,6 +358,7 @@ impl Compiler<'_> {
             relationships: Arc::new(relationships),
             hierarchy: Arc::default(),
             columns: columns::ColumnIndex::default(),
+            limits: *self.limits,
         };
         let records = records::load(m, &config)?;
         let hierarchy = Arc::new(hierarchy::compile(m, &config.names.users, self.limits)?);

@@ -251,6 +251,8 @@ pub struct Configuration {
     pub(crate) relationships: Arc<Vec<RelationshipInfo>>,
     pub(crate) hierarchy: Arc<super::hierarchy::HierarchyIndex>,
     pub(crate) columns: super::columns::ColumnIndex,
+    /// The limits the policy was built with; configuration changes keep to them too.
+    pub(crate) limits: crate::BuildLimits,
 }
 
 impl DataversePolicy {
