@@ -37,6 +37,10 @@
 //!   dense indices and precomputed business-unit intervals. Every bad input is a precise
 //!   [`BuildError`] naming the id. After that, [`authorize`] is total: it returns a
 //!   [`Response`], never an error, and denies whatever it cannot decide safely.
+//! * **Bounded, strict inputs.** A build refuses a model larger than its [`BuildLimits`] with a
+//!   `TooLarge` error ([`PolicyDocument::build_with_limits`]); unknown fields and repeated keys
+//!   in models and requests are errors; column names match exactly in their canonical form (the
+//!   [names rule](dataverse#names)), so no second spelling reaches a secured column.
 //! * **Every decision explains itself.** A [`Response`] carries a [`Reason`]: the role, level,
 //!   anchor business unit, team or share that allowed, or exactly what was missing.
 //! * **Three systems, one entry point.**
@@ -73,11 +77,13 @@ mod core;
 pub mod dataverse;
 pub mod flows;
 pub mod folders;
+mod limits;
 mod policy;
 mod request;
 pub mod scenario;
 
 pub use crate::batch::authorize_many;
 pub use crate::core::{AccessLevel, Decision, Privilege, UnknownPrivilege};
+pub use crate::limits::BuildLimits;
 pub use crate::policy::{BuildError, Policy, PolicyDocument};
 pub use crate::request::{authorize, Reason, Request, Response, System};

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::dataverse::{DataverseModel, DataversePolicy, ModelError};
 use crate::flows::{FlowModel, FlowModelError, FlowPolicy};
 use crate::folders::{FolderModel, FolderModelError, FolderPolicy};
+use crate::limits::BuildLimits;
 
 /// The model of every configured system, as a document (JSON in fixtures).
 ///
@@ -54,14 +55,32 @@ impl PolicyDocument {
     /// # Errors
     /// The first [`BuildError`] found, naming the offending id.
     pub fn build(&self) -> Result<Policy, BuildError> {
+        self.build_with_limits(&BuildLimits::default())
+    }
+
+    /// [`build`](Self::build) with explicit [`BuildLimits`], applied to each system's model.
+    /// The plain `build` uses [`BuildLimits::default`]; a service building uploads should pass
+    /// limits sized for what it expects.
+    ///
+    /// # Errors
+    /// As [`build`](Self::build); a model passing a limit is a `TooLarge` error of its system.
+    pub fn build_with_limits(&self, limits: &BuildLimits) -> Result<Policy, BuildError> {
         Ok(Policy {
             dataverse: self
                 .dataverse
                 .as_ref()
-                .map(DataverseModel::build)
+                .map(|m| m.build_with_limits(limits))
                 .transpose()?,
-            flows: self.flows.as_ref().map(FlowModel::build).transpose()?,
-            folders: self.folders.as_ref().map(FolderModel::build).transpose()?,
+            flows: self
+                .flows
+                .as_ref()
+                .map(|m| m.build_with_limits(limits))
+                .transpose()?,
+            folders: self
+                .folders
+                .as_ref()
+                .map(|m| m.build_with_limits(limits))
+                .transpose()?,
         })
     }
 }

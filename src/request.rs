@@ -142,6 +142,15 @@ pub enum Reason {
         /// The id as given.
         id: String,
     },
+    /// Deny: a column request names a column the table does not have: a name that is not a
+    /// canonical logical name (`SSN`, `ssn `, `account.ssn`), or, on a table that declares its
+    /// columns, one it does not declare. Never read as an unsecured column.
+    UnknownColumn {
+        /// The table id.
+        table: String,
+        /// The column as given.
+        column: String,
+    },
     /// Deny: the request is for a system the policy does not configure.
     NotConfigured(System),
 }
@@ -170,7 +179,9 @@ impl Response {
             Reason::Misc(r) => r.decision(),
             Reason::Flow(r) => r.decision(),
             Reason::Folder(r) => r.decision(),
-            Reason::UnknownId { .. } | Reason::NotConfigured(_) => Decision::Deny,
+            Reason::UnknownId { .. } | Reason::UnknownColumn { .. } | Reason::NotConfigured(_) => {
+                Decision::Deny
+            }
         }
     }
 
@@ -189,6 +200,7 @@ impl Response {
             Reason::Flow(r) => r.code(),
             Reason::Folder(r) => r.code(),
             Reason::UnknownId { .. } => "unknown_id",
+            Reason::UnknownColumn { .. } => "unknown_column",
             Reason::NotConfigured(_) => "not_configured",
         }
     }
@@ -224,6 +236,11 @@ impl fmt::Display for Explained<'_> {
             (Reason::UnknownId { kind, id }, ..) => {
                 write!(f, "denied: {kind} `{id}` does not exist in the model")
             }
+            (Reason::UnknownColumn { table, column }, ..) => write!(
+                f,
+                "denied: table `{table}` has no column `{}` (column names are canonical lowercase logical names)",
+                column.escape_debug()
+            ),
             (Reason::NotConfigured(system), ..) => {
                 write!(f, "denied: the policy has no {system:?} model")
             }

@@ -101,7 +101,23 @@ fn bu_chain(depth: usize) -> Result {
         .push(RecordDef::owned_by_user("low", "account", "bottom"));
     m.records
         .push(RecordDef::owned_by_user("high", "account", "top"));
-    let dv = m.build()?;
+    // Deeper than the default limit: refused with the limit named, built when it is raised.
+    let default_depth = accessgate::BuildLimits::default().depth;
+    if depth > default_depth {
+        assert_eq!(
+            m.build().err(),
+            Some(ModelError::TooLarge {
+                what: "levels of business units",
+                count: depth - 1,
+                limit: default_depth,
+            })
+        );
+    }
+    let limits = accessgate::BuildLimits {
+        depth,
+        ..accessgate::BuildLimits::default()
+    };
+    let dv = m.build_with_limits(&limits)?;
     // Bounded memory: a few dozen bytes per unit, not a matrix.
     let bytes = dv.memory_bytes();
     assert!(
@@ -571,7 +587,22 @@ fn folder_chain(depth: usize) -> Result {
         .push(GrantDef::user("f0", "ann", FolderRole::Operator));
     m.grants
         .push(GrantDef::user(&bottom, "bob", FolderRole::FolderAdmin));
-    let policy = Policy::from(m.build()?);
+    // Past the default depth limit (refused, naming it); built when the limit is raised.
+    let default_depth = accessgate::BuildLimits::default().depth;
+    if depth > default_depth + 1 {
+        assert_eq!(
+            m.build().err().map(|e| e.to_string()),
+            Some(format!(
+                "too large: {} levels of folders, the build limit is {default_depth}",
+                depth - 1
+            ))
+        );
+    }
+    let limits = accessgate::BuildLimits {
+        depth,
+        ..accessgate::BuildLimits::default()
+    };
+    let policy = Policy::from(m.build_with_limits(&limits)?);
     let on = |user: &str, action, flow: &str| {
         decide(
             &policy,

@@ -163,7 +163,8 @@ fn policy_is_send_and_sync() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// A 100,000-deep business-unit chain builds without recursion, and Parent: Child level from the
+/// A 100,000-deep business-unit chain (past the default depth limit, raised here) builds
+/// without recursion, and Parent: Child level from the
 /// top reaches the bottom while Business Unit level does not (R2.4, R2.5).
 #[test]
 fn deep_business_unit_chain() -> Result<(), Box<dyn Error>> {
@@ -197,7 +198,10 @@ fn deep_business_unit_chain() -> Result<(), Box<dyn Error>> {
         .push(RecordDef::owned_by_user("low", "account", "bottom"));
     m.records
         .push(RecordDef::owned_by_user("high", "account", "top"));
-    let policy = m.build()?;
+    let policy = m.build_with_limits(&accessgate::BuildLimits {
+        depth,
+        ..accessgate::BuildLimits::default()
+    })?;
     let (top, bottom) = (
         policy.user_id("top").ok_or("top")?,
         policy.user_id("bottom").ok_or("bottom")?,

@@ -455,7 +455,8 @@ fn forest_and_empty_models_build() -> TestResult {
     Ok(())
 }
 
-/// A folder chain 100,000 deep builds and decides without recursion.
+/// A folder chain 100,000 deep (past the default depth limit, raised here) builds and decides
+/// without recursion.
 #[test]
 fn deep_hierarchy() -> TestResult {
     let n = 100_000;
@@ -469,7 +470,10 @@ fn deep_hierarchy() -> TestResult {
     m.users.push(UserDef::local("ann", UserRole::NonAdmin));
     m.grants
         .push(GrantDef::user("f0", "ann", FolderRole::Operator));
-    let policy = m.build()?;
+    let policy = m.build_with_limits(&accessgate::BuildLimits {
+        depth: n,
+        ..accessgate::BuildLimits::default()
+    })?;
     let reason = policy.check(&FolderRequest::on_flow(
         "ann",
         FolderAction::ResubmitResume,

@@ -98,7 +98,10 @@ fn codes_are_stable() {
     let all: Vec<&str> = LintCode::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(
         all,
-        ["AG000", "AG001", "AG002", "AG003", "AG004", "AG005", "AG006", "AG007", "AG008"]
+        [
+            "AG000", "AG001", "AG002", "AG003", "AG004", "AG005", "AG006", "AG007", "AG008",
+            "AG009"
+        ]
     );
     let errors: Vec<&str> = LintCode::ALL
         .iter()
@@ -407,6 +410,34 @@ fn ag008_organization_delete_everywhere() -> Result<(), Box<dyn Error>> {
         AccessLevel::ParentChild,
     );
     assert_eq!(codes(&one_short), Vec::<&str>::new());
+    Ok(())
+}
+
+/// AG009: ids that differ only by case, surrounding whitespace or invisible characters are
+/// distinct users, reported once per later id; `authorize()` treats the look-alike as another
+/// user (it holds no role, so it is denied what `alice` is allowed). `alice2` is not reported.
+#[test]
+fn ag009_look_alike_ids() -> Result<(), Box<dyn Error>> {
+    let mut m = clean();
+    for id in ["Alice", "alice\u{200b}", " alice", "alice2"] {
+        let mut u = UserDef::new(id, "contoso");
+        u.enabled = false;
+        m.users.push(u);
+    }
+    assert_eq!(codes(&m), ["AG009"; 3]);
+    let findings = lint(&m);
+    assert_eq!(
+        findings[0].message,
+        "user `Alice` looks like user `alice`: the ids differ only by case, whitespace or invisible characters"
+    );
+    assert!(findings[1].message.contains("user `alice\\u{200b}`"));
+    let p = policy(&m)?;
+    assert!(authorize(&p, &record("alice", Privilege::READ, "acc-a"))
+        .decision()
+        .is_allow());
+    assert!(!authorize(&p, &record("Alice", Privilege::READ, "acc-a"))
+        .decision()
+        .is_allow());
     Ok(())
 }
 

@@ -117,7 +117,7 @@ enum Command {
         #[arg(long)]
         exit_code: bool,
     },
-    /// Lint a model: the Dataverse role lint (AG000-AG008), flows nobody can start (AG101, AG102) and
+    /// Lint a model: the Dataverse role lint (AG000-AG009), flows nobody can start (AG101, AG102) and
     /// folders nobody administers (AG201).
     #[command(after_help = EXIT_CODES)]
     Lint {

@@ -142,6 +142,11 @@ impl<T: Clone> Csr<T> {
         self.rows += 1;
     }
 
+    /// Number of rows.
+    pub(crate) fn rows(&self) -> usize {
+        self.rows
+    }
+
     /// Heap bytes held (chunks shared with clones counted as if owned).
     pub(crate) fn heap_bytes(&self) -> usize {
         self.chunks.capacity() * std::mem::size_of::<Arc<RowChunk<T>>>()

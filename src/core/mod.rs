@@ -7,6 +7,7 @@ pub(crate) mod csr;
 mod decision;
 pub(crate) mod id;
 mod privilege;
+pub(crate) mod strict_map;
 pub(crate) mod tree;
 
 pub use access_level::AccessLevel;

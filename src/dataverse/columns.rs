@@ -74,8 +74,12 @@ pub(crate) struct FieldShare {
 /// The compiled column security.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ColumnIndex {
-    /// Keys `table \u{1f} column`.
+    /// Secured columns, keyed by [`key`]: the table's index and the column name.
     columns: Interner,
+    /// The columns of tables that declare them (secured or not), keyed by [`key`].
+    declared: Interner,
+    /// Whether each table declares its columns.
+    declares: Vec<bool>,
     profiles: Interner,
     /// Each user's profile permissions, sorted by column: derived from `direct_grants`, the
     /// user's teams and `team_grants` ([`user_row`]).
@@ -89,8 +93,16 @@ pub(crate) struct ColumnIndex {
     record_shares: Csr<FieldShare>,
 }
 
-fn key(table: &str, column: &str) -> String {
-    format!("{table}\u{1f}{column}")
+/// The key of a column: the table's index, `:`, the column name. The index has no `:`, so the
+/// first `:` ends it and no two (table, column) pairs share a key, whatever the names hold.
+fn key(table: u32, column: &str) -> String {
+    format!("{table}:{column}")
+}
+
+/// The table index and column name of a [`key`].
+fn split_key(key: &str) -> Option<(u32, &str)> {
+    let (table, column) = key.split_once(':')?;
+    Some((table.parse().ok()?, column))
 }
 
 pub(crate) fn compile(
@@ -101,14 +113,25 @@ pub(crate) fn compile(
     user_teams: &Csr<u32>,
 ) -> Result<ColumnIndex, ModelError> {
     let mut columns = Interner::default();
-    for t in &m.tables {
+    let mut declared = Interner::default();
+    let mut declares = Vec::with_capacity(m.tables.len());
+    for (ti, t) in m.tables.iter().enumerate() {
         for c in &t.secured_columns {
             if c.is_empty() {
                 return Err(ModelError::EmptyId {
                     kind: EntityKind::Column,
                 });
             }
-            if columns.insert(&key(&t.id, c)).is_none() {
+            if columns.insert(&key(ti as u32, c)).is_none() {
+                return Err(ModelError::DuplicateId {
+                    kind: EntityKind::Column,
+                    id: format!("{}.{c}", t.id),
+                });
+            }
+        }
+        declares.push(t.columns.is_some());
+        for c in t.columns.iter().flatten() {
+            if declared.insert(&key(ti as u32, c)).is_none() {
                 return Err(ModelError::DuplicateId {
                     kind: EntityKind::Column,
                     id: format!("{}.{c}", t.id),
@@ -116,9 +139,16 @@ pub(crate) fn compile(
             }
         }
     }
+    let tables: std::collections::HashMap<&str, usize> = m
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i))
+        .collect();
+    let table_index = |table: &str| tables.get(table).copied();
     let column = |table: &str, col: &str, referrer: String| {
-        columns
-            .get(&key(table, col))
+        table_index(table)
+            .and_then(|ti| columns.get(&key(ti as u32, col)))
             .ok_or(ModelError::ColumnNotSecured {
                 referrer,
                 table: table.to_owned(),
@@ -239,6 +269,8 @@ pub(crate) fn compile(
     let record_shares = Csr::from_rows(m.records.len(), shares);
     Ok(ColumnIndex {
         columns,
+        declared,
+        declares,
         profiles,
         user_grants,
         direct_grants,
@@ -265,6 +297,23 @@ fn user_row(
 }
 
 impl ColumnIndex {
+    /// Bytes held on the heap (the shares' record ids counted per share).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let share_ids: usize = (0..self.record_shares.rows() as u32)
+            .flat_map(|r| self.record_shares.get(r))
+            .map(|s| s.record.len() + 2 * std::mem::size_of::<usize>())
+            .sum();
+        self.columns.heap_bytes()
+            + self.declared.heap_bytes()
+            + self.declares.capacity()
+            + self.profiles.heap_bytes()
+            + self.user_grants.heap_bytes()
+            + self.direct_grants.heap_bytes()
+            + self.team_grants.heap_bytes()
+            + self.record_shares.heap_bytes()
+            + share_ids
+    }
+
     /// Re-derives a user's column grants after their teams changed.
     pub(crate) fn rederive_user(&mut self, user: u32, teams: &[u32]) {
         let row = user_row(&self.direct_grants, &self.team_grants, teams, user);
@@ -394,16 +443,61 @@ impl fmt::Display for Explained<'_> {
 
 impl DataversePolicy {
     /// The id of secured column `column` of table `table`; `None` when it is not secured.
+    ///
+    /// `None` also for a name the table does not have: before deciding on an unsecured column
+    /// by id, check [`is_known_column`](Self::is_known_column), as
+    /// [`decide_request`](Self::decide_request) does, or a misspelt secured column (`SSN`)
+    /// reads as an unsecured one.
     pub fn column_id(&self, table: TableId, column: &str) -> Option<ColumnId> {
         self.columns
             .columns
-            .get(&key(self.table_name(table), column))
+            .get(&key(table.0, column))
             .map(ColumnId)
+    }
+
+    /// Whether `column` may name a column of `table`: a canonical logical name (the
+    /// [names rule](crate::dataverse#names)) that the table secures, or declares when it
+    /// declares its columns ([`TableDef::columns`](super::TableDef::columns)), or any canonical
+    /// name when it does not. A request for any other name is denied as `unknown_column`.
+    ///
+    /// ```
+    /// use accessgate::dataverse::*;
+    /// let mut model = DataverseModel::default();
+    /// model.business_units.push(BusinessUnitDef::root("contoso"));
+    /// let mut account = TableDef::user_owned("account");
+    /// account.secured_columns.push("ssn".into());
+    /// model.tables.push(account);
+    /// let policy = model.build()?;
+    /// let account = policy.table_id("account").ok_or("no table")?;
+    /// assert!(policy.is_known_column(account, "ssn"));
+    /// assert!(policy.is_known_column(account, "name"));
+    /// assert!(!policy.is_known_column(account, "SSN"));
+    /// assert!(!policy.is_known_column(account, "account.ssn"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_known_column(&self, table: TableId, column: &str) -> bool {
+        if !crate::dataverse::configuration::names::is_canonical_column(column)
+            || table.index() >= self.tables.len()
+        {
+            return false;
+        }
+        let k = key(table.0, column);
+        self.columns.columns.get(&k).is_some()
+            || !self
+                .columns
+                .declares
+                .get(table.index())
+                .copied()
+                .unwrap_or(false)
+            || self.columns.declared.get(&k).is_some()
     }
 
     /// The `table.column` name of a secured column.
     pub fn column_name(&self, column: ColumnId) -> String {
-        self.columns.columns.name(column.0).replace('\u{1f}', ".")
+        match split_key(self.columns.columns.name(column.0)) {
+            Some((table, name)) => format!("{}.{name}", self.table_name(TableId(table))),
+            None => "?".to_owned(),
+        }
     }
 
     /// The name of a column security profile.

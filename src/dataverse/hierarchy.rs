@@ -60,7 +60,11 @@ fn find_cycle(parent: &[u32]) -> Option<u32> {
     None
 }
 
-pub(crate) fn compile(m: &DataverseModel, users: &Interner) -> Result<HierarchyIndex, ModelError> {
+pub(crate) fn compile(
+    m: &DataverseModel,
+    users: &Interner,
+    limits: &crate::BuildLimits,
+) -> Result<HierarchyIndex, ModelError> {
     let h = m.options.hierarchy;
     if !h.managers_must_be_in_same_or_parent_unit && !m.options.matrix_mode {
         return Err(ModelError::BadHierarchyOptions(
@@ -91,6 +95,8 @@ pub(crate) fn compile(m: &DataverseModel, users: &Interner) -> Result<HierarchyI
             id: positions.name(node).to_owned(),
         });
     }
+    let longest = crate::dataverse::configuration::limits::longest_chain(&position_parent, NONE);
+    crate::dataverse::configuration::limits::check_depth("levels of positions", longest, limits)?;
     let mut manager = Vec::with_capacity(m.users.len());
     let mut position = Vec::with_capacity(m.users.len());
     for u in &m.users {
@@ -111,6 +117,8 @@ pub(crate) fn compile(m: &DataverseModel, users: &Interner) -> Result<HierarchyI
             id: users.name(node).to_owned(),
         });
     }
+    let longest = crate::dataverse::configuration::limits::longest_chain(&manager, NONE);
+    crate::dataverse::configuration::limits::check_depth("levels of managers", longest, limits)?;
     Ok(HierarchyIndex {
         positions,
         manager,
@@ -120,6 +128,13 @@ pub(crate) fn compile(m: &DataverseModel, users: &Interner) -> Result<HierarchyI
 }
 
 impl HierarchyIndex {
+    /// Bytes held on the heap.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.positions.heap_bytes()
+            + (self.manager.capacity() + self.position.capacity() + self.position_parent.capacity())
+                * std::mem::size_of::<u32>()
+    }
+
     /// Adds a user with `manager` and `position` (a new user has no reports, so no cycle can
     /// form).
     pub(crate) fn push_user(

@@ -4,6 +4,35 @@
 //! a plain document; [`DataverseModel::build`] validates it and compiles a [`DataversePolicy`];
 //! [`DataversePolicy::check`] answers one record question with a [`RecordReason`].
 //!
+//! # Names
+//!
+//! Ids match exactly: nothing is normalised, so no second spelling can reach what the first
+//! one secures.
+//!
+//! * **Column names** are Dataverse logical names and must be canonical: lowercase, no
+//!   whitespace, no control or invisible character, no `.`. A model with another column name
+//!   does not build ([`ModelError::NonCanonicalName`]); a column request naming one (`SSN`,
+//!   `ssn `, `account.ssn`) is denied as `unknown_column`
+//!   ([`Reason::UnknownColumn`](crate::Reason::UnknownColumn)), never allowed as
+//!   `column_not_secured`. A table that lists its columns ([`TableDef::columns`]) also denies
+//!   a column it does not list as `unknown_column`; see [`DataversePolicy::is_known_column`].
+//! * **Table ids** may be display names, so case and inner spaces are kept, but surrounding
+//!   whitespace and control or invisible characters are refused in a model. A request naming
+//!   a table under another spelling names an unknown table and is denied.
+//! * **Privilege names** are a closed set of eight; every accepted spelling (`Read`, `read`,
+//!   `Append To`, `append_to`) parses to one privilege, and two keys of one role's table entry
+//!   naming the same privilege are an error ([`ModelError::PrivilegeGivenTwice`]; a repeated
+//!   JSON key, `"Read"` twice or `"Read"` and `"read"`, fails to parse).
+//! * Ids of one kind that differ only by case or invisible characters are legal but reported
+//!   by the lint ([`LintCode::AG009`]).
+//!
+//! # Build limits
+//!
+//! [`DataverseModel::build`] refuses a model larger than [`BuildLimits::default`](crate::BuildLimits)
+//! with [`ModelError::TooLarge`]; [`DataverseModel::build_with_limits`] takes other limits.
+//! Role cells are stored only for the tables each role mentions, so memory follows what the
+//! document says.
+//!
 //! # What a decision reads
 //!
 //! * A user's *grants*: every role held directly or through an owner or group team, with the

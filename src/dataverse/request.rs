@@ -22,7 +22,7 @@ use crate::request::Reason;
 use crate::dataverse::actions::action::ActionReason;
 use crate::dataverse::columns::ColumnAccess;
 use crate::dataverse::configuration::model::{ParentLink, PrincipalRef, ShareTarget};
-use crate::dataverse::configuration::policy::{DataversePolicy, PrincipalId, RecordId};
+use crate::dataverse::configuration::policy::{DataversePolicy, PrincipalId, RecordId, TableId};
 use crate::dataverse::records::{ParentFact, RecordFacts, RecordOwner};
 
 /// A record in a request: its id in the policy's records, or its facts.
@@ -249,6 +249,18 @@ impl DataversePolicy {
             .unwrap_or_else(|unknown| unknown)
     }
 
+    /// `Err(UnknownColumn)` for a column name the table does not have (the names rule).
+    fn known_column(&self, table: TableId, column: &str) -> Result<(), Reason> {
+        if self.is_known_column(table, column) {
+            Ok(())
+        } else {
+            Err(Reason::UnknownColumn {
+                table: self.table_name(table).to_owned(),
+                column: column.to_owned(),
+            })
+        }
+    }
+
     fn principal(&self, r: &PrincipalRef) -> Result<PrincipalId, Reason> {
         match r {
             PrincipalRef::User(u) => self
@@ -394,6 +406,7 @@ impl DataversePolicy {
                 let table = self
                     .record_table(record_id)
                     .ok_or_else(|| unknown("record", &q.record))?;
+                self.known_column(table, &q.column)?;
                 Reason::Column(self.check_column(
                     user_id,
                     record_id,
@@ -406,6 +419,7 @@ impl DataversePolicy {
                 let table_id = self
                     .table_id(&q.table)
                     .ok_or_else(|| unknown("table", &q.table))?;
+                self.known_column(table_id, &q.column)?;
                 Reason::Column(self.check_create_column(
                     user_id,
                     table_id,

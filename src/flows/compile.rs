@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use crate::core::id::Interner;
+use crate::limits::BuildLimits;
 
 use super::error::{FlowEntity, FlowModelError};
 use super::model::{FlowModel, Login, Permission, Permissions};
@@ -33,8 +34,41 @@ impl FlowModel {
     /// );
     /// ```
     pub fn build(&self) -> Result<FlowPolicy, FlowModelError> {
+        self.build_with_limits(&BuildLimits::default())
+    }
+
+    /// [`build`](Self::build) with explicit [`BuildLimits`]: flows, users and keys (counted
+    /// together as users), custom roles, permission cells (`role_cells`) and role-list entries
+    /// (`memberships`).
+    ///
+    /// # Errors
+    /// As [`build`](Self::build), or [`FlowModelError::TooLarge`] for the first limit passed.
+    pub fn build_with_limits(&self, limits: &BuildLimits) -> Result<FlowPolicy, FlowModelError> {
+        check_limits(self, limits)?;
         compile(self)
     }
+}
+
+/// Checks the counts of a flow model against `limits`, before any allocation.
+fn check_limits(m: &FlowModel, limits: &BuildLimits) -> Result<(), FlowModelError> {
+    BuildLimits::check("flows", m.flows.len(), limits.flows)?;
+    let users = m.users.len().saturating_add(m.keys.len());
+    BuildLimits::check("users", users, limits.users)?;
+    BuildLimits::check("roles", m.roles.len(), limits.roles)?;
+    let cells = m
+        .flows
+        .iter()
+        .map(|f| f.users.0.len().saturating_add(f.roles.0.len()))
+        .fold(m.app_wide_roles.0.len(), usize::saturating_add);
+    BuildLimits::check("role_cells", cells, limits.role_cells)?;
+    let lists = m
+        .users
+        .iter()
+        .map(|u| u.roles.len())
+        .chain(m.keys.iter().map(|k| k.roles.len()))
+        .fold(0, usize::saturating_add);
+    BuildLimits::check("memberships", lists, limits.memberships)?;
+    Ok(())
 }
 
 fn check_count(kind: FlowEntity, count: usize) -> Result<(), FlowModelError> {
@@ -240,7 +274,7 @@ fn compile(m: &FlowModel) -> Result<FlowPolicy, FlowModelError> {
             }
             Ok(h)
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, FlowModelError>>()?;
 
     let key_holders = m
         .keys

@@ -90,4 +90,24 @@ pub enum FlowModelError {
         /// The most a snapshot can hold.
         limit: usize,
     },
+    /// The model passes one of the [`BuildLimits`](crate::BuildLimits).
+    #[error("too large: {count} {what}, the build limit is {limit}")]
+    TooLarge {
+        /// What was counted: the name of the limit (`flows`, `users`, `role_cells`…).
+        what: &'static str,
+        /// How many the model has.
+        count: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+}
+
+impl From<crate::limits::Exceeded> for FlowModelError {
+    fn from(e: crate::limits::Exceeded) -> Self {
+        FlowModelError::TooLarge {
+            what: e.what,
+            count: e.count,
+            limit: e.limit,
+        }
+    }
 }

@@ -37,6 +37,22 @@ pub enum Start {
 /// reads "alice, through the JS key, started `month-end`, which called `billing`, whose Call Flow
 /// step now calls `send-invoice`".
 ///
+/// # Assertions the embedding application must verify
+///
+/// The library decides on the facts a request states; it cannot check how they were learnt.
+/// Three fields are *assertions* the caller makes and the application must establish itself
+/// before building the request:
+///
+/// * `start`: `schedule` and `trigger` say the run was started server-side, with no caller, so
+///   no permission check applies to the start (allowed as `unchecked_start`). Set them only for
+///   starts the application itself makes; never copy them from a client's request (the HTTP
+///   service refuses them from untrusted callers).
+/// * `user` and `key`: the authenticated identity of the `user-token` and the API key the call
+///   presented, verified by the application, not ids a client names.
+/// * `call_chain`: the flows actually on the call stack, as the runtime knows them.
+///
+/// Everything else (which flow, the model) the library checks against the compiled policy.
+///
 /// ```
 /// use accessgate::flows::*;
 ///

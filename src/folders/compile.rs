@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use crate::core::id::{InternError, Interner};
 use crate::core::tree::{Tree, TreeShapeError};
+use crate::limits::BuildLimits;
 
 use super::error::{FolderEntity, FolderModelError};
 use super::model::{DisabledGroups, FolderModel, UserKind, UserRole};
@@ -37,7 +38,31 @@ impl FolderModel {
     /// assert!(matches!(model.build(), Err(FolderModelError::FolderCycle { .. })));
     /// ```
     pub fn build(&self) -> Result<FolderPolicy, FolderModelError> {
-        compile(self)
+        self.build_with_limits(&BuildLimits::default())
+    }
+
+    /// [`build`](Self::build) with explicit [`BuildLimits`]: folders, flows, users, groups
+    /// (`teams`), grants (`shares`), users' group lists (`memberships`) and the depth of the
+    /// folder tree.
+    ///
+    /// # Errors
+    /// As [`build`](Self::build), or [`FolderModelError::TooLarge`] for the first limit passed.
+    pub fn build_with_limits(
+        &self,
+        limits: &BuildLimits,
+    ) -> Result<FolderPolicy, FolderModelError> {
+        BuildLimits::check("folders", self.folders.len(), limits.folders)?;
+        BuildLimits::check("flows", self.flows.len(), limits.flows)?;
+        BuildLimits::check("users", self.users.len(), limits.users)?;
+        BuildLimits::check("teams", self.groups.len(), limits.teams)?;
+        BuildLimits::check("shares", self.grants.len(), limits.shares)?;
+        let lists = self
+            .users
+            .iter()
+            .map(|u| u.groups.len())
+            .fold(0, usize::saturating_add);
+        BuildLimits::check("memberships", lists, limits.memberships)?;
+        compile(self, limits)
     }
 }
 
@@ -79,7 +104,7 @@ fn lookup(
         })
 }
 
-fn compile(m: &FolderModel) -> Result<FolderPolicy, FolderModelError> {
+fn compile(m: &FolderModel, limits: &BuildLimits) -> Result<FolderPolicy, FolderModelError> {
     let names = Names {
         folders: intern(
             FolderEntity::Folder,
@@ -132,6 +157,13 @@ fn compile(m: &FolderModel) -> Result<FolderPolicy, FolderModelError> {
             }
         }
     })?;
+    // Depth below the virtual root: a top-level folder is at depth 1.
+    let deepest = (0..root).map(|f| tree.depth(f)).max().unwrap_or(1);
+    BuildLimits::check(
+        "levels of folders",
+        deepest.saturating_sub(1) as usize,
+        limits.depth,
+    )?;
 
     // Flows.
     let mut flows = Vec::with_capacity(m.flows.len());

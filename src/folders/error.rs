@@ -146,4 +146,24 @@ pub enum FolderModelError {
         /// The folder id.
         folder: String,
     },
+    /// The model passes one of the [`BuildLimits`](crate::BuildLimits).
+    #[error("too large: {count} {what}, the build limit is {limit}")]
+    TooLarge {
+        /// What was counted: the name of the limit (`flows`, `users`, `role_cells`…).
+        what: &'static str,
+        /// How many the model has.
+        count: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+}
+
+impl From<crate::limits::Exceeded> for FolderModelError {
+    fn from(e: crate::limits::Exceeded) -> Self {
+        FolderModelError::TooLarge {
+            what: e.what,
+            count: e.count,
+            limit: e.limit,
+        }
+    }
 }

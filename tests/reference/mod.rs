@@ -992,13 +992,22 @@ impl<'a> Reference<'a> {
             Some(PrincipalRef::Team(t)) => self.is_member(user, t),
             None => false,
         };
-        let mut c = vec![
+        let mut c = Vec::new();
+        // R5.1: a share carries non-empty rights without Create, in a request as in a model.
+        if !revoke {
+            c.push(if rights.is_empty() || rights.contains(Privilege::CREATE) {
+                Outcome::Deny("bad_share_rights")
+            } else {
+                Outcome::Allow("share_rights")
+            });
+        }
+        c.push(
             if self.o().owner_shares_without_privilege && !share.allowed() && is_owner {
                 Outcome::Allow("owner_shares")
             } else {
                 share
             },
-        ];
+        );
         c.push(self.can(user, Privilege::READ, record));
         if self.o().sharer_must_hold_rights && !revoke {
             for p in Privilege::EACH {

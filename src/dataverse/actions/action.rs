@@ -60,6 +60,12 @@ pub enum Check {
         /// The outcome.
         reason: RecordReason,
     },
+    /// The rights a share grants must be non-empty and exclude Create, as in a model's shares
+    /// (R5.1): a share request with other rights fails this check.
+    ShareRights {
+        /// The rights asked for.
+        rights: Privilege,
+    },
     /// A14 (when enabled): the owner may share without the Share privilege.
     OwnerShares {
         /// The record.
@@ -97,6 +103,9 @@ impl Check {
             | Check::Create { reason, .. }
             | Check::NewRecord { reason, .. } => reason.decision().is_allow(),
             Check::OwnerShares { .. } => true,
+            Check::ShareRights { rights } => {
+                !rights.is_empty() && !rights.contains(Privilege::CREATE)
+            }
             Check::NewOwner { may_own, .. } => *may_own,
             Check::TablePrivilege { minimum, held, .. } => held.is_some_and(|h| h >= *minimum),
         }
@@ -136,6 +145,7 @@ impl ActionReason {
             Some(Check::NewOwner { .. }) => "owner_cannot_own",
             Some(Check::TablePrivilege { .. }) => "missing_privileges",
             Some(Check::OwnerShares { .. }) => "checks_passed",
+            Some(Check::ShareRights { .. }) => "bad_share_rights",
         }
     }
 
@@ -213,6 +223,10 @@ impl fmt::Display for Explained<'_> {
                     "[{mark}] {privilege} on the new `{}` record: {}",
                     p.table_name(table),
                     reason.explain(p)
+                )?,
+                Check::ShareRights { rights } => write!(
+                    f,
+                    "[{mark}] share rights `{rights}`: rights must be non-empty and exclude Create"
                 )?,
                 Check::OwnerShares { record } => write!(
                     f,
@@ -377,7 +391,10 @@ impl DataversePolicy {
         rights: Privilege,
         revoke: bool,
     ) -> ActionReason {
-        let mut checks = Vec::with_capacity(4);
+        let mut checks = Vec::with_capacity(5);
+        if !revoke {
+            checks.push(Check::ShareRights { rights });
+        }
         let share = self.check(user, Privilege::SHARE, record);
         let owner_override = self.options.owner_shares_without_privilege
             && !share.decision().is_allow()

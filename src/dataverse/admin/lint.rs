@@ -109,11 +109,18 @@ pub enum LintCode {
     /// System Administrator in all but name; worth a second look. System Administrator roles
     /// are not reported.
     AG008,
+    /// **Warning: look-alike ids.** Two ids of one kind (users, teams, roles, tables, business
+    /// units, records, positions, column security profiles) differ only by case, surrounding
+    /// whitespace or invisible characters (zero-width space and joiners, no-break space,
+    /// byte-order mark, control characters). Ids match exactly, so they are two entities; a
+    /// reader cannot tell them apart, and a role, share or membership given to one is easily
+    /// meant for the other. One finding per later id, naming the first.
+    AG009,
 }
 
 impl LintCode {
     /// Every code, in order.
-    pub const ALL: [LintCode; 9] = [
+    pub const ALL: [LintCode; 10] = [
         LintCode::AG000,
         LintCode::AG001,
         LintCode::AG002,
@@ -123,6 +130,7 @@ impl LintCode {
         LintCode::AG006,
         LintCode::AG007,
         LintCode::AG008,
+        LintCode::AG009,
     ];
 
     /// The code as text (`"AG001"`).
@@ -137,6 +145,7 @@ impl LintCode {
             LintCode::AG006 => "AG006",
             LintCode::AG007 => "AG007",
             LintCode::AG008 => "AG008",
+            LintCode::AG009 => "AG009",
         }
     }
 
@@ -150,7 +159,8 @@ impl LintCode {
             | LintCode::AG004
             | LintCode::AG005
             | LintCode::AG007
-            | LintCode::AG008 => Severity::Warning,
+            | LintCode::AG008
+            | LintCode::AG009 => Severity::Warning,
         }
     }
 }
@@ -567,6 +577,21 @@ pub fn lint(model: &DataverseModel) -> Vec<Lint> {
                 );
             }
         }
+    }
+
+    // AG009: look-alike ids.
+    for pair in super::lookalike::find(model) {
+        push(
+            &mut out,
+            LintCode::AG009,
+            Finding::none(),
+            format!(
+                "{kind} `{}` looks like {kind} `{}`: the ids differ only by case, whitespace or invisible characters",
+                pair.second.escape_debug(),
+                pair.first.escape_debug(),
+                kind = pair.kind
+            ),
+        );
     }
     out
 }

@@ -3,6 +3,7 @@
 use crate::core::id::{InternError, Interner, ID_LIMIT};
 use crate::core::tree::{Tree, TreeShapeError};
 use crate::core::{AccessLevel, Privilege};
+use crate::limits::BuildLimits;
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use crate::dataverse::configuration::delta;
 use crate::dataverse::configuration::error::{EntityKind, ModelError};
 use crate::dataverse::configuration::model::*;
 use crate::dataverse::configuration::policy::*;
+use crate::dataverse::configuration::role_cells::{RoleCells, RoleCellsBuilder};
 use crate::dataverse::hierarchy;
 use crate::dataverse::records;
 
@@ -22,14 +24,48 @@ impl DataverseModel {
     /// id that does not exist, a business-unit tree with no root, two roots or a cycle, a level
     /// other than None or Organization on an organization-owned table, a privilege given on a
     /// table where it does not apply, a role assigned outside the principal's unit in classic
-    /// mode, a role on an access team, a record without an owner, or a bad share.
+    /// mode, a role on an access team, a record without an owner, or a bad share; a table id or
+    /// column name breaking the [names rule](crate::dataverse#names); or
+    /// [`ModelError::TooLarge`] when the model passes the default [`BuildLimits`].
     pub fn build(&self) -> Result<DataversePolicy, ModelError> {
-        Compiler { model: self }.compile()
+        self.build_with_limits(&BuildLimits::default())
+    }
+
+    /// [`build`](Self::build) with explicit [`BuildLimits`]: a model passing one of them is
+    /// refused before the build allocates for it.
+    ///
+    /// ```
+    /// use accessgate::dataverse::*;
+    /// use accessgate::BuildLimits;
+    ///
+    /// let mut model = DataverseModel::default();
+    /// model.business_units.push(BusinessUnitDef::root("contoso"));
+    /// model.roles.push(RoleDef::new("a"));
+    /// model.roles.push(RoleDef::new("b"));
+    /// let limits = BuildLimits { roles: 1, ..BuildLimits::default() };
+    /// assert_eq!(
+    ///     model.build_with_limits(&limits).err(),
+    ///     Some(ModelError::TooLarge { what: "roles", count: 2, limit: 1 })
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`build`](Self::build), with `limits` in place of the defaults.
+    pub fn build_with_limits(&self, limits: &BuildLimits) -> Result<DataversePolicy, ModelError> {
+        super::limits::check(self, limits)?;
+        super::names::check(self)?;
+        Compiler {
+            model: self,
+            limits,
+        }
+        .compile()
     }
 }
 
 struct Compiler<'a> {
     model: &'a DataverseModel,
+    limits: &'a BuildLimits,
 }
 
 pub(crate) fn intern<'a>(
@@ -137,6 +173,12 @@ impl Compiler<'_> {
                 ModelError::BusinessUnitCycle { id: bu_name(node) }
             }
         })?;
+        let deepest = (0..parents.len() as u32).map(|u| tree.depth(u)).max();
+        super::limits::check_depth(
+            "levels of business units",
+            deepest.unwrap_or(0) as usize,
+            self.limits,
+        )?;
 
         // Tables.
         let mut tables = Vec::with_capacity(m.tables.len());
@@ -160,52 +202,8 @@ impl Compiler<'_> {
             });
         }
 
-        // Roles: a dense cell per (role, table, privilege).
-        let table_count = tables.len();
-        let mut cells = vec![Cell::NOT_APPLICABLE; m.roles.len() * table_count * 8];
-        let mut roles = Vec::with_capacity(m.roles.len());
-        for (r, role) in m.roles.iter().enumerate() {
-            roles.push(RoleInfo {
-                inheritance: role.inheritance,
-                system_administrator: role.system_administrator,
-            });
-            for (table_id, levels) in &role.privileges {
-                let t = lookup(&names.tables, EntityKind::Table, table_id, || {
-                    format!("role `{}`", role.id)
-                })?;
-                let table = tables[t as usize];
-                for (privileges, level) in levels {
-                    if privileges.is_empty() {
-                        return Err(ModelError::EmptyPrivilegeKey {
-                            role: role.id.clone(),
-                            table: table_id.clone(),
-                        });
-                    }
-                    for p in privileges.iter() {
-                        if !table.applicable.contains(p) {
-                            return Err(ModelError::PrivilegeDoesNotApply {
-                                role: role.id.clone(),
-                                table: table_id.clone(),
-                                privilege: p,
-                            });
-                        }
-                        if table.organization_owned
-                            && !matches!(level, AccessLevel::None | AccessLevel::Organization)
-                        {
-                            return Err(ModelError::OrganizationTableLevel {
-                                role: role.id.clone(),
-                                table: table_id.clone(),
-                                privilege: p,
-                                level: *level,
-                            });
-                        }
-                        if let Some(bit) = p.index() {
-                            cells[(r * table_count + t as usize) * 8 + bit] = Cell::level(*level);
-                        }
-                    }
-                }
-            }
-        }
+        // Roles: cells for the tables each role mentions.
+        let (roles, cells) = roles(m, &names, &tables)?;
 
         // Users.
         let mut users = Vec::with_capacity(m.users.len());
@@ -361,9 +359,10 @@ impl Compiler<'_> {
             hierarchy: Arc::default(),
             columns: columns::ColumnIndex::default(),
             misc: Arc::new(crate::dataverse::evaluation::misc::compile(m)?),
+            limits: *self.limits,
         };
         let records = records::load(m, &config)?;
-        let hierarchy = Arc::new(hierarchy::compile(m, &config.names.users)?);
+        let hierarchy = Arc::new(hierarchy::compile(m, &config.names.users, self.limits)?);
         let columns = columns::compile(
             m,
             &config.names.users,
@@ -395,4 +394,88 @@ fn relationships(m: &DataverseModel, names: &Names) -> Result<Vec<RelationshipIn
         });
     }
     Ok(out)
+}
+
+/// Each role's flags and its cells, for the tables it mentions only.
+fn roles(
+    m: &DataverseModel,
+    names: &Names,
+    tables: &[TableInfo],
+) -> Result<(Vec<RoleInfo>, RoleCells), ModelError> {
+    let mut roles = Vec::with_capacity(m.roles.len());
+    let mut cells = RoleCellsBuilder::with_roles(m.roles.len());
+    for role in &m.roles {
+        roles.push(RoleInfo {
+            inheritance: role.inheritance,
+            system_administrator: role.system_administrator,
+        });
+        let mut row = Vec::with_capacity(role.privileges.len());
+        for (table_id, levels) in &role.privileges {
+            let t = lookup(&names.tables, EntityKind::Table, table_id, || {
+                format!("role `{}`", role.id)
+            })?;
+            let Some(&table) = tables.get(t as usize) else {
+                continue;
+            };
+            row.push((t, table_cells(role, table_id, table, levels)?));
+        }
+        if !cells.push_role(row) {
+            return Err(ModelError::TooLarge {
+                what: "role_cells",
+                count: usize::MAX,
+                limit: u32::MAX as usize,
+            });
+        }
+    }
+    Ok((roles, cells.finish()))
+}
+
+/// The eight cells one role gives on one table, each privilege at most once.
+fn table_cells(
+    role: &RoleDef,
+    table_id: &str,
+    table: TableInfo,
+    levels: &indexmap::IndexMap<Privilege, AccessLevel>,
+) -> Result<[Cell; 8], ModelError> {
+    let mut cells = [Cell::NOT_APPLICABLE; 8];
+    let mut given = Privilege::empty();
+    for (privileges, level) in levels {
+        if privileges.is_empty() {
+            return Err(ModelError::EmptyPrivilegeKey {
+                role: role.id.clone(),
+                table: table_id.to_owned(),
+            });
+        }
+        for p in privileges.iter() {
+            if !table.applicable.contains(p) {
+                return Err(ModelError::PrivilegeDoesNotApply {
+                    role: role.id.clone(),
+                    table: table_id.to_owned(),
+                    privilege: p,
+                });
+            }
+            if table.organization_owned
+                && !matches!(level, AccessLevel::None | AccessLevel::Organization)
+            {
+                return Err(ModelError::OrganizationTableLevel {
+                    role: role.id.clone(),
+                    table: table_id.to_owned(),
+                    privilege: p,
+                    level: *level,
+                });
+            }
+            if given.contains(p) {
+                return Err(ModelError::PrivilegeGivenTwice {
+                    role: role.id.clone(),
+                    table: table_id.to_owned(),
+                    privilege: p,
+                });
+            }
+            given |= p;
+            if let Some(cell) = p.index().and_then(|bit| cells.get_mut(bit)) {
+                *cell = Cell::level(*level);
+            }
+        }
+    }
+    Ok(cells)
 }

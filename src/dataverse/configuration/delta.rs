@@ -30,6 +30,7 @@ use crate::dataverse::configuration::model::{
     TeamRoleAnchor, UserDef,
 };
 use crate::dataverse::configuration::policy::*;
+use crate::limits::BuildLimits;
 
 /// One change to a Dataverse configuration, by the ids of the model document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,6 +224,16 @@ impl Configuration {
         let (t, u) = (self.team(team, &referrer)?, self.user(user, &referrer)?);
         let mut teams: Vec<u32> = self.user_teams.get(u).to_vec();
         let mut members: Vec<u32> = self.team_members.get(t).to_vec();
+        if member
+            && members.binary_search(&u).is_err()
+            && members.len() >= self.limits.members_per_team
+        {
+            return Err(ModelError::TeamTooLarge {
+                team: team.to_owned(),
+                count: members.len() + 1,
+                limit: self.limits.members_per_team,
+            });
+        }
         match (teams.binary_search(&t), member) {
             (Err(at), true) => {
                 teams.insert(at, t);
@@ -326,6 +337,7 @@ impl Configuration {
     }
 
     fn add_user(&mut self, def: &UserDef) -> Result<(), ModelError> {
+        BuildLimits::check("users", self.users.len() + 1, self.limits.users)?;
         let unit = lookup(
             &self.names.business_units,
             EntityKind::BusinessUnit,
@@ -375,6 +387,13 @@ impl Configuration {
             parent,
             || format!("business unit `{}`", def.id),
         )?;
+        BuildLimits::check(
+            "business units",
+            self.tree.len() + 1,
+            self.limits.business_units,
+        )?;
+        let depth = self.tree.depth(parent) as usize + 1;
+        super::limits::check_depth("levels of business units", depth, &self.limits)?;
         let names = Arc::make_mut(&mut self.names);
         intern_one(&mut names.business_units, EntityKind::BusinessUnit, &def.id)?;
         let mut parents: Vec<Option<u32>> = (0..self.tree.len() as u32)
@@ -414,7 +433,10 @@ impl DataversePolicy {
     /// # Errors
     /// The [`ModelError`] a build of the changed document would give for the first bad change
     /// (an unknown id, an assignment outside the principal's unit in classic mode, a role on an
-    /// access team, a duplicate id); nothing is applied then.
+    /// access team, a duplicate id); nothing is applied then. Changes keep to the
+    /// [`BuildLimits`] the policy was built with: a user or business unit past the count or
+    /// depth limits, or a member past `members_per_team`, is [`ModelError::TooLarge`] or
+    /// [`ModelError::TeamTooLarge`].
     ///
     /// ```
     /// use accessgate::dataverse::*;

@@ -265,4 +265,56 @@ pub enum ModelError {
     /// Hierarchy security options that cannot hold together.
     #[error("hierarchy security: {0}")]
     BadHierarchyOptions(&'static str),
+    /// The model passes one of the [`BuildLimits`](crate::BuildLimits).
+    #[error("too large: {count} {what}, the build limit is {limit}")]
+    TooLarge {
+        /// What was counted: the name of the limit (`roles`, `role_cells`, `derived_entries`…).
+        what: &'static str,
+        /// How many the model has (or would derive).
+        count: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+    /// One team has more members than [`BuildLimits::members_per_team`](crate::BuildLimits).
+    #[error("team `{team}` has {count} members, the build limit is {limit}")]
+    TeamTooLarge {
+        /// The team id.
+        team: String,
+        /// How many members it lists.
+        count: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+    /// A name that is not in canonical form: lowercase, no surrounding whitespace, no control
+    /// character, no `.` (tables and columns are Dataverse logical names).
+    #[error("{kind} `{name}` is not a canonical logical name: {problem}")]
+    NonCanonicalName {
+        /// A table or a secured column.
+        kind: EntityKind,
+        /// The name as given (a column as `table.column`).
+        name: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// One role gives a level twice for the same privilege on the same table (for example
+    /// under the keys `"Read"` and `"Read | Write"`).
+    #[error("role `{role}` gives {privilege} on table `{table}` twice")]
+    PrivilegeGivenTwice {
+        /// The role id.
+        role: String,
+        /// The table id.
+        table: String,
+        /// The privilege given twice.
+        privilege: Privilege,
+    },
+}
+
+impl From<crate::limits::Exceeded> for ModelError {
+    fn from(e: crate::limits::Exceeded) -> Self {
+        ModelError::TooLarge {
+            what: e.what,
+            count: e.count,
+            limit: e.limit,
+        }
+    }
 }

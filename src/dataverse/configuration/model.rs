@@ -372,9 +372,17 @@ pub struct TableDef {
     /// Hierarchy security applies to the table (A10, R6.2). Default `true`.
     #[serde(default = "yes")]
     pub hierarchy_security: bool,
-    /// Columns secured by column-level security (R7.1).
+    /// Columns secured by column-level security (R7.1). Logical names: canonical (lowercase,
+    /// no whitespace, control or invisible character, no `.`; see the
+    /// [names rule](crate::dataverse#names)).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secured_columns: Vec<String>,
+    /// The table's other columns, when the model declares them. A table that declares its
+    /// columns denies a column request for a column it does not list (in either list) as
+    /// `unknown_column`; a table that does not treats every canonical name outside
+    /// `secured_columns` as an unsecured column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
 }
 
 impl TableDef {
@@ -386,6 +394,7 @@ impl TableDef {
             privileges: None,
             hierarchy_security: true,
             secured_columns: Vec::new(),
+            columns: None,
         }
     }
     /// An organization-owned table.
@@ -396,6 +405,7 @@ impl TableDef {
             privileges: None,
             hierarchy_security: true,
             secured_columns: Vec::new(),
+            columns: None,
         }
     }
 }
@@ -425,8 +435,12 @@ pub struct RoleDef {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub system_administrator: bool,
     /// Per table, the access level of each privilege. A key may name several privileges
-    /// (`"Read | Write"`) to give them one level.
-    #[serde(default)]
+    /// (`"Read | Write"`) to give them one level. In JSON a key given twice in either map is an
+    /// error (privilege keys compare after parsing, so `"Read"` and `"read"` are the same key).
+    #[serde(
+        default,
+        deserialize_with = "crate::core::strict_map::deserialize_nested"
+    )]
     pub privileges: IndexMap<String, IndexMap<Privilege, AccessLevel>>,
     /// Miscellaneous privileges: privileges not about a table (`prvExportToExcel`, `prvFlow`,
     /// `prvWorkflowExecution`), with their level. Names are kept as written and compared with

@@ -233,8 +233,8 @@ pub struct Configuration {
     pub(crate) tree: Arc<Tree>,
     pub(crate) tables: Arc<Vec<TableInfo>>,
     pub(crate) roles: Arc<Vec<RoleInfo>>,
-    /// `(role * tables + table) * 8 + privilege bit`.
-    pub(crate) cells: Arc<Vec<Cell>>,
+    /// Each role's cells, for the tables it mentions only.
+    pub(crate) cells: Arc<super::role_cells::RoleCells>,
     pub(crate) users: Chunks<UserInfo>,
     pub(crate) teams: Chunks<TeamInfo>,
     pub(crate) team_members: Csr<u32>,
@@ -253,6 +253,8 @@ pub struct Configuration {
     pub(crate) columns: crate::dataverse::columns::ColumnIndex,
     /// Miscellaneous privileges per role.
     pub(crate) misc: Arc<crate::dataverse::evaluation::misc::MiscIndex>,
+    /// The limits the policy was built with; configuration changes keep to them too.
+    pub(crate) limits: crate::BuildLimits,
 }
 
 impl DataversePolicy {
@@ -361,8 +363,7 @@ impl DataversePolicy {
 
     #[inline]
     pub(crate) fn cell(&self, role: u32, table: u32, bit: usize) -> Option<AccessLevel> {
-        let i = (role as usize * self.tables.len() + table as usize) * 8 + bit;
-        self.cells.get(i).and_then(|c| c.get())
+        self.cells.get(role, table, bit)
     }
 
     /// Whether `user` is a member of `team` (binary search over the user's sorted teams).

@@ -7,11 +7,11 @@ use crate::dataverse::configuration::policy::*;
 /// Bytes held on the heap by a [`DataversePolicy`], by part.
 ///
 /// Computed from the capacities of the compiled arrays; the name tables (id strings and their
-/// hash index) are an estimate. Hierarchy-security indexes are not counted.
+/// hash index) are an estimate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct MemoryUsage {
-    /// The role cells: one byte per role, table and privilege.
+    /// The role cells: 12 bytes per (role, table) a role mentions, 4 per role.
     pub role_cells: usize,
     /// Per-user arrays: unit, admission, grants (direct and through teams), team lists.
     pub users: usize,
@@ -23,12 +23,23 @@ pub struct MemoryUsage {
     pub structure: usize,
     /// The id strings of every entity and their hash index (estimate).
     pub names: usize,
+    /// Column security: secured and declared columns, profiles, column grants, column shares.
+    pub columns: usize,
+    /// Hierarchy security: managers, positions.
+    pub hierarchy: usize,
 }
 
 impl MemoryUsage {
     /// The sum of every part.
     pub fn total(&self) -> usize {
-        self.role_cells + self.users + self.teams + self.records + self.structure + self.names
+        self.role_cells
+            + self.users
+            + self.teams
+            + self.records
+            + self.structure
+            + self.names
+            + self.columns
+            + self.hierarchy
     }
 }
 
@@ -57,7 +68,7 @@ impl DataversePolicy {
     pub fn memory_usage(&self) -> MemoryUsage {
         let n = &self.names;
         MemoryUsage {
-            role_cells: vec_bytes(&self.cells),
+            role_cells: self.cells.heap_bytes(),
             users: self.users.heap_bytes()
                 + csr_bytes(&self.user_teams)
                 + csr_bytes(&self.user_direct)
@@ -70,13 +81,18 @@ impl DataversePolicy {
                 let (structure, text) = self.records.heap_bytes();
                 structure + text
             },
-            structure: self.tree.heap_bytes() + vec_bytes(&self.tables) + vec_bytes(&self.roles),
+            structure: self.tree.heap_bytes()
+                + vec_bytes(&self.tables)
+                + vec_bytes(&self.roles)
+                + self.relationships.capacity() * size_of::<RelationshipInfo>(),
             names: n.business_units.heap_bytes()
                 + n.tables.heap_bytes()
                 + n.roles.heap_bytes()
                 + n.users.heap_bytes()
                 + n.teams.heap_bytes()
                 + n.relationships.heap_bytes(),
+            columns: self.columns.heap_bytes(),
+            hierarchy: self.hierarchy.heap_bytes(),
         }
     }
 

@@ -1,0 +1,176 @@
+//! Role cells stored sparsely: for each role, only the tables it mentions.
+//!
+//! A role gives a level per (table, privilege). Most roles mention a few dozen tables out of
+//! thousands, so a dense `roles × tables × 8` array is mostly "not applicable" and grows with
+//! the product of two counts a document states in a few bytes each. Here each role has a row
+//! (compressed sparse rows) of `(table, [Cell; 8])` entries sorted by table; a lookup is a
+//! search over the role's own tables (a scan for short rows, a binary search for long ones),
+//! with no allocation. Memory follows what the document says: 12 bytes per (role, table) the
+//! document names, plus 4 bytes per role.
+
+use std::mem::size_of;
+
+use crate::core::AccessLevel;
+
+use super::policy::Cell;
+
+/// Each role's cells for the tables it mentions; see the module docs.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RoleCells {
+    /// `offsets[r]..offsets[r + 1]` index `entries` for role `r`.
+    offsets: Vec<u32>,
+    /// Per role, the tables it mentions with their cells, sorted by table, each table once.
+    entries: Vec<Entry>,
+}
+
+/// One table a role mentions, and the role's eight cells on it (12 bytes).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    table: u32,
+    cells: [Cell; 8],
+}
+
+/// Rows up to this long are scanned rather than binary-searched: fewer branches mispredicted.
+const SCAN: usize = 8;
+
+/// Builds [`RoleCells`] one role at a time, in role order.
+#[derive(Debug, Default)]
+pub(crate) struct RoleCellsBuilder {
+    cells: RoleCells,
+}
+
+impl RoleCellsBuilder {
+    /// A builder with room for `roles` roles.
+    pub(crate) fn with_roles(roles: usize) -> Self {
+        let mut offsets = Vec::with_capacity(roles + 1);
+        offsets.push(0);
+        RoleCellsBuilder {
+            cells: RoleCells {
+                offsets,
+                ..RoleCells::default()
+            },
+        }
+    }
+
+    /// Appends the next role's row. `row` is sorted by table here; a table given twice keeps
+    /// the cells of both, later ones winning per privilege.
+    ///
+    /// Returns `false` (and adds nothing) when the entries would not fit `u32` offsets.
+    pub(crate) fn push_role(&mut self, mut row: Vec<(u32, [Cell; 8])>) -> bool {
+        row.sort_by_key(|(t, _)| *t);
+        let c = &mut self.cells;
+        let start = c.entries.len();
+        for (table, cells) in row {
+            let in_row = c.entries.len() > start;
+            match c.entries.last_mut() {
+                Some(last) if in_row && last.table == table => {
+                    for (p, n) in last.cells.iter_mut().zip(cells) {
+                        if n != Cell::NOT_APPLICABLE {
+                            *p = n;
+                        }
+                    }
+                }
+                _ => c.entries.push(Entry { table, cells }),
+            }
+        }
+        match u32::try_from(c.entries.len()) {
+            Ok(end) => {
+                c.offsets.push(end);
+                true
+            }
+            Err(_) => {
+                c.entries.truncate(start);
+                false
+            }
+        }
+    }
+
+    /// The finished cells.
+    pub(crate) fn finish(mut self) -> RoleCells {
+        self.cells.entries.shrink_to_fit();
+        self.cells
+    }
+}
+
+impl RoleCells {
+    /// The level `role` gives privilege `bit` on `table`; `None` when not applicable.
+    #[inline]
+    pub(crate) fn get(&self, role: u32, table: u32, bit: usize) -> Option<AccessLevel> {
+        let r = role as usize;
+        let (a, b) = match (self.offsets.get(r), self.offsets.get(r + 1)) {
+            (Some(&a), Some(&b)) => (a as usize, b as usize),
+            _ => return None,
+        };
+        let row = self.entries.get(a..b)?;
+        let entry = if row.len() <= SCAN {
+            row.iter().find(|e| e.table == table)?
+        } else {
+            row.get(row.binary_search_by_key(&table, |e| e.table).ok()?)?
+        };
+        entry.cells.get(bit)?.get()
+    }
+
+    /// How many (role, table) entries are stored.
+    #[cfg(test)]
+    pub(crate) fn entries(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Bytes held on the heap.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.offsets.capacity() * size_of::<u32>() + self.entries.capacity() * size_of::<Entry>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(level: AccessLevel, bit: usize) -> [Cell; 8] {
+        let mut cells = [Cell::NOT_APPLICABLE; 8];
+        cells[bit] = Cell::level(level);
+        cells
+    }
+
+    /// A lookup finds exactly the cells a role set, and nothing for other roles or tables.
+    #[test]
+    fn lookup_matches_what_was_set() {
+        let mut b = RoleCellsBuilder::with_roles(3);
+        assert!(b.push_role(vec![
+            (7, row(AccessLevel::User, 1)),
+            (2, row(AccessLevel::Organization, 0))
+        ]));
+        assert!(b.push_role(Vec::new()));
+        assert!(b.push_role(vec![
+            (2, row(AccessLevel::BusinessUnit, 3)),
+            (2, row(AccessLevel::User, 4))
+        ]));
+        let c = b.finish();
+        assert_eq!(c.entries(), 3);
+        assert_eq!(c.get(0, 7, 1), Some(AccessLevel::User));
+        assert_eq!(c.get(0, 2, 0), Some(AccessLevel::Organization));
+        assert_eq!(c.get(0, 2, 1), None);
+        assert_eq!(c.get(0, 3, 1), None);
+        assert_eq!(c.get(1, 2, 0), None);
+        assert_eq!(c.get(2, 2, 3), Some(AccessLevel::BusinessUnit));
+        assert_eq!(c.get(2, 2, 4), Some(AccessLevel::User));
+        assert_eq!(c.get(3, 2, 3), None);
+        assert_eq!(c.get(0, 7, 99), None);
+    }
+
+    /// Rows longer than the scan bound are binary-searched and find the same cells.
+    #[test]
+    fn long_rows_are_searched() {
+        let mut b = RoleCellsBuilder::with_roles(1);
+        let row = (0..100u32)
+            .rev()
+            .map(|t| (t * 3, row(AccessLevel::User, (t % 8) as usize)))
+            .collect();
+        assert!(b.push_role(row));
+        let c = b.finish();
+        for t in 0..300u32 {
+            let expected = (t % 3 == 0).then_some(AccessLevel::User);
+            assert_eq!(c.get(0, t, (t / 3 % 8) as usize), expected, "table {t}");
+        }
+    }
+}
