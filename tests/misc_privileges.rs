@@ -164,3 +164,26 @@ fn duplicate_names_fail() -> Result {
     );
     Ok(())
 }
+
+/// In JSON, a name given twice (in any case) is refused while reading, naming the key; it never
+/// silently keeps the last level.
+#[test]
+fn duplicate_json_keys_fail() -> Result {
+    for (first, second) in [("prvFlow", "prvFlow"), ("prvFlow", "PRVFLOW")] {
+        let text = format!(
+            r#"{{"id": "r", "misc_privileges": {{"{first}": "Organization", "{second}": "User"}}}}"#
+        );
+        let err = serde_json::from_str::<RoleDef>(&text)
+            .err()
+            .ok_or("a repeated key was accepted")?;
+        assert!(
+            err.to_string()
+                .contains(&format!("duplicate key `{second}` in `misc_privileges`")),
+            "{err}"
+        );
+    }
+    let one: RoleDef =
+        serde_json::from_str(r#"{"id": "r", "misc_privileges": {"prvFlow": "User"}}"#)?;
+    assert_eq!(one.misc_privileges.len(), 1);
+    Ok(())
+}

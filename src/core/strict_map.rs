@@ -100,3 +100,39 @@ where
 
     deserializer.deserialize_map(Outer::<K2, V>(PhantomData))
 }
+
+/// A flat map of names (a role's `misc_privileges`) with no key given twice, also not in
+/// another case: names of miscellaneous privileges compare case-insensitively.
+pub(crate) fn deserialize_names<'de, D, V>(deserializer: D) -> Result<IndexMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Names<V>(PhantomData<V>);
+
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for Names<V> {
+        type Value = IndexMap<String, V>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map from privilege name to an access level")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+            let mut map: IndexMap<String, V> =
+                IndexMap::with_capacity(access.size_hint().unwrap_or(0).min(1024));
+            let mut seen = std::collections::HashSet::new();
+            while let Some(name) = access.next_key::<String>()? {
+                if !seen.insert(name.to_lowercase()) {
+                    return Err(A::Error::custom(format_args!(
+                        "duplicate key `{name}` in `misc_privileges` (names compare without case)"
+                    )));
+                }
+                let value = access.next_value::<V>()?;
+                map.insert(name, value);
+            }
+            Ok(map)
+        }
+    }
+
+    deserializer.deserialize_map(Names::<V>(PhantomData))
+}

@@ -447,7 +447,11 @@ pub struct RoleDef {
     /// their letters lowercased, so two names equal but for case are a duplicate; a level of
     /// None means not held. Asked through
     /// [`DataversePolicy::check_misc`](crate::dataverse::DataversePolicy::check_misc).
-    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "IndexMap::is_empty",
+        deserialize_with = "crate::core::strict_map::deserialize_names"
+    )]
     pub misc_privileges: IndexMap<String, AccessLevel>,
 }
 
