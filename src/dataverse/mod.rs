@@ -46,14 +46,13 @@
 //!
 //! | folder | what it holds |
 //! |---|---|
-//! | `configuration/` | the model document, its compile step, configuration changes, the snapshot |
+//! | `configuration/` | the model document, its compile step (with the column, hierarchy and miscellaneous-privilege indexes), configuration changes, limits, the snapshot |
 //! | `records/` | record facts, the share source, the persistent record store |
 //! | `evaluation/` | the decision, the share walk, the reasons, miscellaneous privileges |
 //! | `actions/` | create, associate, assign, share: questions made of several checks |
 //! | `admin/` | effective access, access diff, lint |
 //! | `sql/` | list filters as SQL on the application's own tables (PostgreSQL, SQLite) |
 //! | `batch` | many decisions at once and in-memory list filters |
-//! | `columns`, `hierarchy` | column security (R7) and hierarchy security (R6) |
 //! | `request` | the Dataverse request types behind [`authorize`](crate::authorize) |
 //!
 //! Configuration and records never read evaluation; evaluation reads both.
@@ -62,10 +61,8 @@
 mod actions;
 mod admin;
 mod batch;
-mod columns;
 mod configuration;
 mod evaluation;
-mod hierarchy;
 mod records;
 mod request;
 mod sql;
@@ -73,11 +70,13 @@ mod sql;
 use actions::action;
 use admin::{diff, effective, lint};
 use configuration::{delta, error, model, policy, stats};
-use evaluation::{evaluate, misc, reason, walk};
+use evaluation::{columns, evaluate, hierarchy, misc, reason, walk};
 
 pub use action::{Action, ActionReason, Check, DESKTOP_FLOW_REQUIREMENTS};
 pub use batch::{AccessFilter, RecordRequest, Scope};
-pub use columns::{ColumnAccess, ColumnId, ColumnProfileId, ColumnReason};
+pub use columns::ColumnReason;
+pub use configuration::columns::{ColumnAccess, ColumnId, ColumnProfileId};
+pub use configuration::misc::MiscPrivilegeId;
 pub use delta::ConfigChange;
 pub use diff::{access_diff, AccessDiff, Cause, CellChange, Change, RecordChange, UserDiff};
 pub use effective::{
@@ -88,7 +87,7 @@ pub use error::{EntityKind, ModelError};
 pub use evaluate::BUSINESS_UNIT_TABLE;
 pub use hierarchy::HierarchyPath;
 pub use lint::{lint, Lint, LintCode, Severity};
-pub use misc::{MiscPrivilegeId, MiscReason};
+pub use misc::MiscReason;
 pub use model::*;
 pub use policy::{
     Admission, BusinessUnitId, Configuration, DataversePolicy, PrincipalId, RecordId,

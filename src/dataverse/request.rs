@@ -20,7 +20,7 @@ use crate::core::{AccessLevel, Privilege};
 use crate::request::Reason;
 
 use crate::dataverse::actions::action::ActionReason;
-use crate::dataverse::columns::ColumnAccess;
+use crate::dataverse::configuration::columns::ColumnAccess;
 use crate::dataverse::configuration::model::{ParentLink, PrincipalRef, ShareTarget};
 use crate::dataverse::configuration::policy::{DataversePolicy, PrincipalId, RecordId, TableId};
 use crate::dataverse::records::{ParentFact, RecordFacts, RecordOwner};

@@ -7,13 +7,13 @@ use crate::limits::BuildLimits;
 
 use std::sync::Arc;
 
-use crate::dataverse::columns;
+use crate::dataverse::configuration::columns;
 use crate::dataverse::configuration::delta;
 use crate::dataverse::configuration::error::{EntityKind, ModelError};
+use crate::dataverse::configuration::hierarchy;
 use crate::dataverse::configuration::model::*;
 use crate::dataverse::configuration::policy::*;
 use crate::dataverse::configuration::role_cells::{RoleCells, RoleCellsBuilder};
-use crate::dataverse::hierarchy;
 use crate::dataverse::records;
 
 impl DataverseModel {
@@ -358,7 +358,7 @@ impl Compiler<'_> {
             relationships: Arc::new(relationships),
             hierarchy: Arc::default(),
             columns: columns::ColumnIndex::default(),
-            misc: Arc::new(crate::dataverse::evaluation::misc::compile(m)?),
+            misc: Arc::new(crate::dataverse::configuration::misc::compile(m)?),
             limits: *self.limits,
         };
         let records = records::load(m, &config)?;

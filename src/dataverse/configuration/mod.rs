@@ -14,15 +14,20 @@
 //! snapshot that re-derives only what the change touches and shares the rest. Records are not
 //! configuration; they live in [`records`](super::records).
 //!
+//! Column security ([`columns`]), hierarchy security ([`hierarchy`]) and miscellaneous
+//! privileges ([`misc`]) compile into indexes of their own that the snapshot holds.
 //! [`names`] is the rule for table, column and privilege names (one spelling reaches one
 //! thing); [`limits`] bounds what a document may make a build allocate; [`role_cells`] stores
 //! only the cells a role sets. [`error`] holds the build errors, [`stats`] the memory a
 //! snapshot holds.
 
+pub(crate) mod columns;
 pub(crate) mod compile;
 pub(crate) mod delta;
 pub(crate) mod error;
+pub(crate) mod hierarchy;
 pub(crate) mod limits;
+pub(crate) mod misc;
 pub(crate) mod model;
 pub(crate) mod names;
 pub(crate) mod policy;

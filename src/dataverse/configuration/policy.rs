@@ -249,10 +249,10 @@ pub struct Configuration {
     /// Whether each user is enabled (R8.5: a disabled user may still own records).
     pub(crate) user_enabled: Chunks<bool>,
     pub(crate) relationships: Arc<Vec<RelationshipInfo>>,
-    pub(crate) hierarchy: Arc<crate::dataverse::hierarchy::HierarchyIndex>,
-    pub(crate) columns: crate::dataverse::columns::ColumnIndex,
+    pub(crate) hierarchy: Arc<crate::dataverse::configuration::hierarchy::HierarchyIndex>,
+    pub(crate) columns: crate::dataverse::configuration::columns::ColumnIndex,
     /// Miscellaneous privileges per role.
-    pub(crate) misc: Arc<crate::dataverse::evaluation::misc::MiscIndex>,
+    pub(crate) misc: Arc<crate::dataverse::configuration::misc::MiscIndex>,
     /// The limits the policy was built with; configuration changes keep to them too.
     pub(crate) limits: crate::BuildLimits,
 }

@@ -13,85 +13,12 @@
 
 use std::fmt;
 
-use crate::core::id::{dense_id, Interner};
 use crate::core::{AccessLevel, Decision};
-use crate::dataverse::configuration::error::ModelError;
-use crate::dataverse::configuration::model::DataverseModel;
+use crate::dataverse::configuration::misc::*;
 use crate::dataverse::configuration::policy::{
     Admission, BusinessUnitId, DataversePolicy, RoleId, UserId, Via,
 };
 use crate::dataverse::evaluation::reason::RoleGrant;
-
-dense_id!(
-    /// A miscellaneous privilege (a role privilege not about a table) of a compiled
-    /// [`DataversePolicy`].
-    MiscPrivilegeId
-);
-
-/// The miscellaneous privileges of a compiled model: their canonical names and, per role, the
-/// level of each privilege it names.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct MiscIndex {
-    /// Canonical (lowercased) names.
-    names: Interner,
-    /// Per role, `(privilege, level)` sorted by privilege.
-    per_role: Vec<Vec<(u32, AccessLevel)>>,
-}
-
-/// The canonical form of a miscellaneous privilege name: its letters lowercased.
-fn canonical(name: &str) -> String {
-    name.to_lowercase()
-}
-
-/// Interns every role's miscellaneous privileges.
-///
-/// # Errors
-/// An empty name, or a role naming one privilege twice (compared lowercased).
-pub(crate) fn compile(model: &DataverseModel) -> Result<MiscIndex, ModelError> {
-    let mut index = MiscIndex::default();
-    for role in &model.roles {
-        let mut row: Vec<(u32, AccessLevel)> = Vec::with_capacity(role.misc_privileges.len());
-        for (name, level) in &role.misc_privileges {
-            if name.is_empty() {
-                return Err(ModelError::EmptyMiscPrivilege {
-                    role: role.id.clone(),
-                });
-            }
-            let key = canonical(name);
-            let id =
-                match index.names.get(&key) {
-                    Some(id) => id,
-                    None => index.names.insert(&key).ok_or_else(|| {
-                        ModelError::DuplicateMiscPrivilege {
-                            role: role.id.clone(),
-                            privilege: name.clone(),
-                        }
-                    })?,
-                };
-            if row.iter().any(|&(p, _)| p == id) {
-                return Err(ModelError::DuplicateMiscPrivilege {
-                    role: role.id.clone(),
-                    privilege: name.clone(),
-                });
-            }
-            row.push((id, *level));
-        }
-        row.sort_unstable_by_key(|&(p, _)| p);
-        index.per_role.push(row);
-    }
-    Ok(index)
-}
-
-impl MiscIndex {
-    /// The level `role` gives `privilege`, if it names it.
-    fn level(&self, role: u32, privilege: u32) -> Option<AccessLevel> {
-        let row = self.per_role.get(role as usize)?;
-        row.binary_search_by_key(&privilege, |&(p, _)| p)
-            .ok()
-            .and_then(|i| row.get(i))
-            .map(|&(_, level)| level)
-    }
-}
 
 /// Why a user holds a miscellaneous privilege or not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -347,7 +274,7 @@ impl DataversePolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataverse::{BusinessUnitDef, RoleDef};
+    use crate::dataverse::{BusinessUnitDef, DataverseModel, ModelError, RoleDef};
 
     /// Two names equal but for case in one role are a duplicate.
     #[test]

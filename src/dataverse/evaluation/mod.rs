@@ -8,10 +8,16 @@
 //! decision says about itself: which role at which level through which team, which share from
 //! which ancestor, or exactly what was missing.
 //!
+//! [`columns`] answers column questions after the record question (R7), [`hierarchy`] finds the
+//! reports whose records a manager reaches (R6), [`misc`] answers whether a user holds a
+//! privilege that is not about a table.
+//!
 //! Evaluation reads the configuration ([`configuration`](super::configuration)) and the record
 //! facts ([`records`](super::records)); neither of those reads evaluation.
 
+pub(crate) mod columns;
 pub(crate) mod evaluate;
+pub(crate) mod hierarchy;
 pub(crate) mod misc;
 pub(crate) mod reason;
 pub(crate) mod walk;

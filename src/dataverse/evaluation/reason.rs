@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::core::{AccessLevel, Decision, Privilege};
 
-use crate::dataverse::hierarchy::HierarchyPath;
+use crate::dataverse::evaluation::hierarchy::HierarchyPath;
 
 use crate::dataverse::configuration::policy::{
     Admission, BusinessUnitId, DataversePolicy, PrincipalId, RecordId, RoleId, SharedWith, TableId,

@@ -19,9 +19,9 @@ use std::ops::Range;
 
 use crate::core::{AccessLevel, Privilege};
 
+use crate::dataverse::configuration::hierarchy::NONE;
 use crate::dataverse::configuration::model::{HierarchyModel, RoleInheritance};
 use crate::dataverse::configuration::policy::{Admission, DataversePolicy, TableId, UserId, Via};
-use crate::dataverse::hierarchy::NONE;
 
 /// Which records a plan lets through before its parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
