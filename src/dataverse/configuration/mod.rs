@@ -30,6 +30,7 @@ pub(crate) mod limits;
 pub(crate) mod misc;
 pub(crate) mod model;
 pub(crate) mod names;
+pub(crate) mod options;
 pub(crate) mod policy;
 pub(crate) mod role_cells;
 pub(crate) mod stats;
