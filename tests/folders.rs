@@ -144,6 +144,9 @@ fn table_request(user: &str, action: FolderAction) -> Request {
         Target::Flow => FolderRequest::on_flow(user, action, "flow"),
         Target::Folder => FolderRequest::on_folder(user, action, "dept"),
         Target::ParentFolder | Target::Area => FolderRequest::area(user, action),
+        Target::FolderMember => {
+            FolderRequest::remove_member(user, "dept", FolderMember::User(user.into()))
+        }
     })
 }
 

@@ -249,18 +249,27 @@ fn hostile_models() -> impl Strategy<Value = FolderModel> {
 }
 
 fn hostile_requests() -> impl Strategy<Value = FolderRequest> {
+    let mut actions = FolderAction::ALL.to_vec();
+    actions.push(FolderAction::RemoveFromFolder);
     (
         name(),
-        prop::sample::select(FolderAction::ALL.to_vec()),
+        prop::sample::select(actions),
         opt_name(),
         opt_name(),
         opt_name(),
+        (opt_name(), any::<bool>()),
     )
-        .prop_map(|(user, action, flow, folder, to_folder)| FolderRequest {
-            user,
-            action,
-            flow,
-            folder,
-            to_folder,
-        })
+        .prop_map(
+            |(user, action, flow, folder, to_folder, (member, group))| FolderRequest {
+                user,
+                action,
+                flow,
+                folder,
+                to_folder,
+                member: member.map(|m| match group {
+                    true => FolderMember::Group(m),
+                    false => FolderMember::User(m),
+                }),
+            },
+        )
 }

@@ -181,7 +181,10 @@ fn compile(m: &FolderModel, limits: &BuildLimits) -> Result<FolderPolicy, Folder
     let groups: Vec<GroupInfo> = m
         .groups
         .iter()
-        .map(|g| GroupInfo { enabled: g.enabled })
+        .map(|g| GroupInfo {
+            enabled: g.enabled,
+            role: g.role,
+        })
         .collect();
 
     // Users, their groups, and their user role (FO-R2, FO-R4, FO-R12).

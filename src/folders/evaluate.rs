@@ -1,9 +1,9 @@
 //! Folder decisions over a compiled [`FolderPolicy`].
 
 use super::model::{Combine, CreateFolder, FolderRole, Inheritance, UserKind, UserRole};
-use super::policy::{FlowId, FolderId, FolderPolicy, GroupId, UserInfo};
-use super::reason::{FolderReason, Grant, RequestProblem, RoleSource, Via};
-use super::request::{FolderAction, FolderRequest, RequestField, Target};
+use super::policy::{FlowId, FolderId, FolderPolicy, GroupId, UserId, UserInfo};
+use super::reason::{FolderReason, Grant, MemberId, RequestProblem, RoleSource, Via};
+use super::request::{FolderAction, FolderMember, FolderRequest, RequestField, Target};
 
 impl FolderPolicy {
     /// Decides whether the request's user may do its action on its flow, folder or page, with
@@ -119,12 +119,20 @@ impl FolderPolicy {
                 }
             }
             (Target::Area, _, _) => area(user, action, role, source),
+            (Target::FolderMember, _, Some(folder)) => match (system_admin, &request.member) {
+                (None, _) => FolderReason::SystemAdminOnly { action, role },
+                (Some(_), Some(member)) => self.remove_member(folder, member, source),
+                (Some(_), None) => FolderReason::MalformedRequest {
+                    action,
+                    problem: RequestProblem::Missing(RequestField::Member),
+                },
+            },
             // Unreachable after `shape_problem`; deny rather than guess.
             (Target::Flow, None, _) => FolderReason::MalformedRequest {
                 action,
                 problem: RequestProblem::Missing(RequestField::Flow),
             },
-            (Target::Folder, _, None) => FolderReason::MalformedRequest {
+            (Target::Folder | Target::FolderMember, _, None) => FolderReason::MalformedRequest {
                 action,
                 problem: RequestProblem::Missing(RequestField::Folder),
             },
@@ -173,9 +181,19 @@ impl FolderPolicy {
     /// first in model order. MostSpecific: the nearest folder with a grant; the highest role
     /// there, then a direct grant, then model order.
     pub(crate) fn deciding_grant(&self, user: u32, folder: u32) -> Option<Grant> {
+        self.deciding_grant_except(user, folder, None)
+    }
+
+    /// [`deciding_grant`](Self::deciding_grant) as if `removed` were not there.
+    fn deciding_grant_except(
+        &self,
+        user: u32,
+        folder: u32,
+        removed: Option<Grant>,
+    ) -> Option<Grant> {
         let mut best: Option<((u32, u32, u8), Grant)> = None;
         self.for_each_grant(user, |grant| {
-            if !self.applies(grant.folder, folder) {
+            if Some(grant) == removed || !self.applies(grant.folder, folder) {
                 return;
             }
             let depth = self.depth(grant.folder.0);
@@ -279,6 +297,7 @@ fn shape_problem(request: &FolderRequest) -> Option<RequestProblem> {
         RequestField::Flow => request.flow.is_some(),
         RequestField::Folder => request.folder.is_some(),
         RequestField::ToFolder => request.to_folder.is_some(),
+        RequestField::Member => request.member.is_some(),
     };
     let (required, allowed): (&[RequestField], &[RequestField]) = match request.action.target() {
         Target::Flow if request.action == FolderAction::EditFlow => (
@@ -289,6 +308,10 @@ fn shape_problem(request: &FolderRequest) -> Option<RequestProblem> {
         Target::Folder => (&[RequestField::Folder], &[RequestField::Folder]),
         Target::ParentFolder => (&[], &[RequestField::Folder]),
         Target::Area => (&[], &[]),
+        Target::FolderMember => (
+            &[RequestField::Folder, RequestField::Member],
+            &[RequestField::Folder, RequestField::Member],
+        ),
     };
     if let Some(&missing) = required.iter().find(|&&f| !has(f)) {
         return Some(RequestProblem::Missing(missing));
@@ -297,10 +320,82 @@ fn shape_problem(request: &FolderRequest) -> Option<RequestProblem> {
         RequestField::Flow,
         RequestField::Folder,
         RequestField::ToFolder,
+        RequestField::Member,
     ]
     .into_iter()
     .find(|f| has(*f) && !allowed.contains(f))
     .map(RequestProblem::Unexpected)
+}
+
+impl FolderPolicy {
+    /// May a System admin remove `member` from `folder`'s permission list (FO-R5 … FO-R7)?
+    /// Only an entry that exists there can be removed; a System admin has none.
+    fn remove_member(
+        &self,
+        folder: u32,
+        member: &FolderMember,
+        source: RoleSource,
+    ) -> FolderReason {
+        match member {
+            FolderMember::User(name) => {
+                let Some(u) = self.names.users.get(name) else {
+                    return FolderReason::UnknownMember;
+                };
+                let member = MemberId::User(UserId(u));
+                let Some(info) = self.users.get(u as usize) else {
+                    return FolderReason::UnknownMember;
+                };
+                if matches!(info.role, Some((UserRole::SystemAdmin, _))) {
+                    return FolderReason::ImplicitAccess { member };
+                }
+                let Some(entry) = self.user_grants.get(u).iter().find(|g| g.folder == folder)
+                else {
+                    return FolderReason::NotOnPermissionList {
+                        folder: FolderId(folder),
+                        member,
+                    };
+                };
+                let removed = Grant {
+                    folder: FolderId(folder),
+                    via: Via::Direct,
+                    role: entry.role,
+                };
+                FolderReason::MemberRemovable {
+                    folder: FolderId(folder),
+                    member,
+                    role: entry.role,
+                    source,
+                    keeps: self.deciding_grant_except(u, folder, Some(removed)),
+                }
+            }
+            FolderMember::Group(name) => {
+                let Some(g) = self.names.groups.get(name) else {
+                    return FolderReason::UnknownMember;
+                };
+                let member = MemberId::Group(GroupId(g));
+                if self
+                    .groups
+                    .get(g as usize)
+                    .is_some_and(|info| info.role == Some(UserRole::SystemAdmin))
+                {
+                    return FolderReason::ImplicitAccess { member };
+                }
+                match self.group_grants.get(g).iter().find(|e| e.folder == folder) {
+                    Some(entry) => FolderReason::MemberRemovable {
+                        folder: FolderId(folder),
+                        member,
+                        role: entry.role,
+                        source,
+                        keeps: None,
+                    },
+                    None => FolderReason::NotOnPermissionList {
+                        folder: FolderId(folder),
+                        member,
+                    },
+                }
+            }
+        }
+    }
 }
 
 /// FO-R3, FO-R20: "Sign in with..." creates an Entra user who is in a counting synced group.
@@ -341,7 +436,8 @@ fn area(user: &UserInfo, action: FolderAction, role: UserRole, source: RoleSourc
         | FolderAction::EditFolder
         | FolderAction::GrantFlowPermissions
         | FolderAction::DeleteFolder
-        | FolderAction::CreateFolder => false,
+        | FolderAction::CreateFolder
+        | FolderAction::RemoveFromFolder => false,
     };
     match (role, open_to_non_admin) {
         (UserRole::SystemAdmin, _) | (UserRole::NonAdmin, true) => FolderReason::UserRole {

@@ -77,5 +77,5 @@ pub use model::{
     FolderRole, GrantDef, GroupDef, Inheritance, UserDef, UserKind, UserRole,
 };
 pub use policy::{FlowId, FolderId, FolderPolicy, GroupId, UserId};
-pub use reason::{FolderReason, Grant, RequestProblem, RoleSource, Via};
-pub use request::{FolderAction, FolderRequest, RequestField, Target};
+pub use reason::{FolderReason, Grant, MemberId, RequestProblem, RoleSource, Via};
+pub use request::{FolderAction, FolderMember, FolderRequest, RequestField, Target};

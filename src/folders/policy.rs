@@ -52,6 +52,9 @@ pub(crate) struct UserInfo {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct GroupInfo {
     pub(crate) enabled: bool,
+    /// The group's own user role, if one was assigned (FO-R7: a System admin group cannot be
+    /// on a folder's permission list).
+    pub(crate) role: Option<UserRole>,
 }
 
 /// A grant as stored: the folder and role.

@@ -26,6 +26,15 @@ pub enum Via {
     Group(GroupId),
 }
 
+/// An entry of a folder's permission list, in a compiled policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MemberId {
+    /// A user.
+    User(crate::folders::UserId),
+    /// A group.
+    Group(GroupId),
+}
+
 /// The folder grant that decided: a role, on a folder, held directly or through a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Grant {
@@ -170,6 +179,37 @@ pub enum FolderReason {
     NotEntraUser,
     /// Deny: the Entra user is in no enabled synced group (FO-R3, FO-R12).
     NoEnabledGroup,
+    /// Allow: a System admin may remove the member's entry from the folder's permission list
+    /// (FO-R6); `keeps` is the grant that still decides the member's role at the folder
+    /// afterwards (inherited from an ancestor or through a group), for a user member.
+    MemberRemovable {
+        /// The folder.
+        folder: FolderId,
+        /// The entry.
+        member: MemberId,
+        /// The role the entry gives.
+        role: FolderRole,
+        /// Where the acting user's System admin role comes from.
+        source: RoleSource,
+        /// What still reaches the member at the folder afterwards.
+        keeps: Option<Grant>,
+    },
+    /// Deny: the member is System admin, whose access is implicit (FO-R5) and is never an
+    /// entry of a permission list (FO-R7), so there is nothing to remove.
+    ImplicitAccess {
+        /// The member.
+        member: MemberId,
+    },
+    /// Deny: the member has no entry on this folder's permission list (access inherited from
+    /// an ancestor folder or held through a group is removed where it is assigned).
+    NotOnPermissionList {
+        /// The folder.
+        folder: FolderId,
+        /// The member.
+        member: MemberId,
+    },
+    /// Deny: the request's member is not a user or group of the model.
+    UnknownMember,
 }
 
 impl FolderReason {
@@ -182,7 +222,8 @@ impl FolderReason {
             | FolderReason::FolderAdminOnBoth { .. }
             | FolderReason::NavigationOnly { .. }
             | FolderReason::UserRole { .. }
-            | FolderReason::EntraSignIn { .. } => Decision::Allow,
+            | FolderReason::EntraSignIn { .. }
+            | FolderReason::MemberRemovable { .. } => Decision::Allow,
             FolderReason::MalformedRequest { .. }
             | FolderReason::UnknownUser
             | FolderReason::UnknownFlow
@@ -194,7 +235,10 @@ impl FolderReason {
             | FolderReason::ResubmitResumeHidden { .. }
             | FolderReason::FolderHidden { .. }
             | FolderReason::NotEntraUser
-            | FolderReason::NoEnabledGroup => Decision::Deny,
+            | FolderReason::NoEnabledGroup
+            | FolderReason::ImplicitAccess { .. }
+            | FolderReason::NotOnPermissionList { .. }
+            | FolderReason::UnknownMember => Decision::Deny,
         }
     }
 
@@ -219,6 +263,10 @@ impl FolderReason {
             FolderReason::FolderHidden { .. } => "folder_hidden",
             FolderReason::NotEntraUser => "not_entra_user",
             FolderReason::NoEnabledGroup => "no_enabled_group",
+            FolderReason::MemberRemovable { .. } => "member_removable",
+            FolderReason::ImplicitAccess { .. } => "implicit_access",
+            FolderReason::NotOnPermissionList { .. } => "not_on_permission_list",
+            FolderReason::UnknownMember => "unknown_member",
         }
     }
 
@@ -264,6 +312,17 @@ impl fmt::Display for SourceName<'_> {
         match self.0 {
             RoleSource::Personal => f.write_str("by personal role"),
             RoleSource::Group(g) => write!(f, "through group `{}`", self.1.group_name(g)),
+        }
+    }
+}
+
+struct MemberName<'a>(MemberId, &'a FolderPolicy);
+
+impl fmt::Display for MemberName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            MemberId::User(u) => write!(f, "user `{}`", self.1.user_name(u)),
+            MemberId::Group(g) => write!(f, "group `{}`", self.1.group_name(g)),
         }
     }
 }
@@ -399,6 +458,39 @@ impl fmt::Display for Explained<'_> {
             ),
             FolderReason::NoEnabledGroup => {
                 f.write_str("denied: the entra user is in no enabled synced group")
+            }
+            FolderReason::MemberRemovable {
+                folder,
+                member,
+                role,
+                source,
+                keeps,
+            } => {
+                write!(
+                    f,
+                    "allowed: the user is System admin {} and may remove {} ({role}) from folder `{}`",
+                    SourceName(source, p),
+                    MemberName(member, p),
+                    p.folder_name(folder)
+                )?;
+                match keeps {
+                    Some(g) => write!(f, "; afterwards {}", GrantName(g, Some(folder), p)),
+                    None => Ok(()),
+                }
+            }
+            FolderReason::ImplicitAccess { member } => write!(
+                f,
+                "denied: {} is System admin, whose access to every folder is implicit and cannot be removed",
+                MemberName(member, p)
+            ),
+            FolderReason::NotOnPermissionList { folder, member } => write!(
+                f,
+                "denied: {} is not on the permission list of folder `{}`",
+                MemberName(member, p),
+                p.folder_name(folder)
+            ),
+            FolderReason::UnknownMember => {
+                f.write_str("denied: the member to remove is not a user or group of the model")
             }
         }
     }

@@ -74,6 +74,10 @@ pub enum FolderAction {
     ViewAudits,
     /// View statistics (Non-admin and System admin, FO-R21; pre-v6 table U10).
     ViewStatistics,
+    /// Remove a user or group from a folder's permission list (FO-R6, FO-R7). Not a row of
+    /// the two tables, so not in [`FolderAction::ALL`]; the request names `folder` and
+    /// `member`.
+    RemoveFromFolder,
 }
 
 /// What a request for an action must name.
@@ -87,6 +91,8 @@ pub enum Target {
     ParentFolder,
     /// Nothing: an app-wide page.
     Area,
+    /// `folder` and `member`: an entry of the folder's permission list.
+    FolderMember,
 }
 
 /// A field of a [`FolderRequest`] that names a target.
@@ -98,6 +104,8 @@ pub enum RequestField {
     Folder,
     /// `to_folder`.
     ToFolder,
+    /// `member`.
+    Member,
 }
 
 impl fmt::Display for RequestField {
@@ -106,6 +114,7 @@ impl fmt::Display for RequestField {
             RequestField::Flow => "flow",
             RequestField::Folder => "folder",
             RequestField::ToFolder => "to_folder",
+            RequestField::Member => "member",
         })
     }
 }
@@ -168,6 +177,7 @@ impl FolderAction {
             | FolderAction::EditSettings
             | FolderAction::ViewAudits
             | FolderAction::ViewStatistics => Target::Area,
+            FolderAction::RemoveFromFolder => Target::FolderMember,
         }
     }
 
@@ -199,7 +209,8 @@ impl FolderAction {
             | FolderAction::ViewSettings
             | FolderAction::EditSettings
             | FolderAction::ViewAudits
-            | FolderAction::ViewStatistics => None,
+            | FolderAction::ViewStatistics
+            | FolderAction::RemoveFromFolder => None,
         }
     }
 
@@ -231,6 +242,7 @@ impl FolderAction {
             FolderAction::EditSettings => "Edit settings",
             FolderAction::ViewAudits => "View audits",
             FolderAction::ViewStatistics => "View statistics",
+            FolderAction::RemoveFromFolder => "Remove from folder",
         }
     }
 }
@@ -272,6 +284,20 @@ pub struct FolderRequest {
     /// For [`FolderAction::EditFlow`]: the folder the flow moves to (FO-R19).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_folder: Option<String>,
+    /// For [`FolderAction::RemoveFromFolder`]: the entry of the permission list to remove.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<FolderMember>,
+}
+
+/// An entry of a folder's permission list: a local user or a group (FO-R7, FO-R14). In JSON
+/// `{"user": "bob"}` or `{"group": "ops"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum FolderMember {
+    /// A user id.
+    User(String),
+    /// A group id.
+    Group(String),
 }
 
 impl FolderRequest {
@@ -283,6 +309,7 @@ impl FolderRequest {
             flow: Some(flow.into()),
             folder: None,
             to_folder: None,
+            member: None,
         }
     }
     /// `user` does `action` on `folder`.
@@ -293,6 +320,7 @@ impl FolderRequest {
             flow: None,
             folder: Some(folder.into()),
             to_folder: None,
+            member: None,
         }
     }
     /// `user` does an app-wide `action` (or creates a top-level folder).
@@ -303,6 +331,7 @@ impl FolderRequest {
             flow: None,
             folder: None,
             to_folder: None,
+            member: None,
         }
     }
     /// `user` moves `flow` to `to_folder` (Edit flow, FO-R19).
@@ -313,6 +342,18 @@ impl FolderRequest {
             flow: Some(flow.into()),
             folder: None,
             to_folder: Some(to_folder.into()),
+            member: None,
+        }
+    }
+    /// `user` removes `member` from `folder`'s permission list.
+    pub fn remove_member(user: &str, folder: &str, member: FolderMember) -> Self {
+        FolderRequest {
+            user: user.into(),
+            action: FolderAction::RemoveFromFolder,
+            flow: None,
+            folder: Some(folder.into()),
+            to_folder: None,
+            member: Some(member),
         }
     }
 }

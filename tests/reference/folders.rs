@@ -179,6 +179,19 @@ pub fn requests(m: &FolderModel) -> Vec<FolderRequest> {
                     }
                 }
                 Target::Area => out.push(FolderRequest::area(u, action)),
+                // Not a row of the tables: generated below.
+                Target::FolderMember => {}
+            }
+        }
+        // Removing each user and group from each folder's permission list (FO-R5 … FO-R7).
+        for folder in &m.folders {
+            let members = m
+                .users
+                .iter()
+                .map(|x| FolderMember::User(x.id.clone()))
+                .chain(m.groups.iter().map(|g| FolderMember::Group(g.id.clone())));
+            for member in members {
+                out.push(FolderRequest::remove_member(u, &folder.id, member));
             }
         }
     }
@@ -317,6 +330,29 @@ pub mod reference {
         if r.action == FolderAction::ResubmitResume && flow.is_some_and(|f| !f.show_resubmit_resume)
         {
             return false; // FO-R11
+        }
+        if r.action == FolderAction::RemoveFromFolder {
+            // FO-R6: permission lists are System admin only; FO-R5, FO-R7: a System admin's
+            // access is implicit, never an entry; only an existing entry can be removed.
+            if role != UserRole::SystemAdmin {
+                return false;
+            }
+            let folder = r.folder.as_deref().unwrap_or_default();
+            return match &r.member {
+                Some(FolderMember::User(id)) => {
+                    user(m, id).is_some_and(|x| user_role(m, x) != Some(UserRole::SystemAdmin))
+                        && m.grants
+                            .iter()
+                            .any(|g| g.folder == folder && g.user.as_deref() == Some(id.as_str()))
+                }
+                Some(FolderMember::Group(id)) => {
+                    group(m, id).is_some_and(|g| g.role != Some(UserRole::SystemAdmin))
+                        && m.grants
+                            .iter()
+                            .any(|g| g.folder == folder && g.group.as_deref() == Some(id.as_str()))
+                }
+                None => false,
+            };
         }
         if role == UserRole::SystemAdmin {
             return true; // FO-R5, FO-R6, FO-R20
