@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::core::{Decision, Privilege};
 use crate::dataverse::{
     ActionReason, AssignQuery, AssociateManyQuery, AssociateQuery, ColumnQuery, ColumnReason,
-    CreateColumnQuery, CreateQuery, DataverseRequest, DesktopFlowQuery, MiscPrivilegeQuery,
-    MiscReason, RecordQuery, RecordReason, RecordRef, ShareQuery,
+    CreateColumnQuery, CreateQuery, DataverseRequest, DesktopFlowQuery, JoinAccessTeamQuery,
+    MiscPrivilegeQuery, MiscReason, RecordQuery, RecordReason, RecordRef, ShareQuery,
 };
 use crate::flows::{FlowReason, FlowRequest};
 use crate::folders::{FolderReason, FolderRequest};
@@ -63,6 +63,7 @@ enum WireRequest {
     CreateColumn(CreateColumnQuery),
     RunDesktopFlow(DesktopFlowQuery),
     MiscPrivilege(MiscPrivilegeQuery),
+    JoinAccessTeam(JoinAccessTeamQuery),
     Flow(FlowRequest),
     Folder(FolderRequest),
 }
@@ -81,6 +82,7 @@ impl From<WireRequest> for Request {
             WireRequest::CreateColumn(q) => Request::Dataverse(D::CreateColumn(q)),
             WireRequest::RunDesktopFlow(q) => Request::Dataverse(D::RunDesktopFlow(q)),
             WireRequest::MiscPrivilege(q) => Request::Dataverse(D::MiscPrivilege(q)),
+            WireRequest::JoinAccessTeam(q) => Request::Dataverse(D::JoinAccessTeam(q)),
             WireRequest::Flow(q) => Request::Flow(q),
             WireRequest::Folder(q) => Request::Folder(q),
         }
@@ -101,6 +103,7 @@ impl From<Request> for WireRequest {
             Request::Dataverse(D::CreateColumn(q)) => WireRequest::CreateColumn(q),
             Request::Dataverse(D::RunDesktopFlow(q)) => WireRequest::RunDesktopFlow(q),
             Request::Dataverse(D::MiscPrivilege(q)) => WireRequest::MiscPrivilege(q),
+            Request::Dataverse(D::JoinAccessTeam(q)) => WireRequest::JoinAccessTeam(q),
             Request::Flow(q) => WireRequest::Flow(q),
             Request::Folder(q) => WireRequest::Folder(q),
         }

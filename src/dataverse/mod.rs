@@ -75,6 +75,7 @@ use evaluation::{columns, evaluate, hierarchy, misc, reason, walk};
 pub use action::{Action, ActionReason, Check, DESKTOP_FLOW_REQUIREMENTS};
 pub use batch::{AccessFilter, RecordRequest, Scope};
 pub use columns::ColumnReason;
+pub use configuration::access_teams::{AccessTeamTemplateDef, AccessTeamTemplateId};
 pub use configuration::columns::{ColumnAccess, ColumnId, ColumnProfileId};
 pub use configuration::misc::MiscPrivilegeId;
 pub use delta::ConfigChange;
@@ -100,8 +101,8 @@ pub use records::{
 };
 pub use request::{
     AssignQuery, AssociateManyQuery, AssociateQuery, ColumnQuery, CreateColumnQuery, CreateQuery,
-    DataverseRequest, DesktopFlowQuery, MiscPrivilegeQuery, RecordFactsDoc, RecordQuery, RecordRef,
-    ShareQuery,
+    DataverseRequest, DesktopFlowQuery, JoinAccessTeamQuery, MiscPrivilegeQuery, RecordFactsDoc,
+    RecordQuery, RecordRef, ShareQuery,
 };
 pub use sql::{
     access_rights, Dialect, IdType, OwnerColumns, ParentColumn, PrincipalKinds, RecordTable,

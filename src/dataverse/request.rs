@@ -208,6 +208,24 @@ pub struct MiscPrivilegeQuery {
     pub level: Option<AccessLevel>,
 }
 
+/// May `user` add `member` to the access team that `template` gives `record` (R4.9, R4.10)?
+///
+/// ```json
+/// {"kind": "join_access_team", "user": "owner", "member": "helper", "template": "deal team", "record": "a1"}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinAccessTeamQuery {
+    /// The user adding the member.
+    pub user: String,
+    /// The user joining the team.
+    pub member: String,
+    /// The access-team template.
+    pub template: String,
+    /// The record whose access team it is.
+    pub record: String,
+}
+
 /// A Dataverse question, by names. In JSON the variant is the `kind` field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -233,6 +251,8 @@ pub enum DataverseRequest {
     RunDesktopFlow(DesktopFlowQuery),
     /// Holding a miscellaneous privilege.
     MiscPrivilege(MiscPrivilegeQuery),
+    /// Adding a member to a record's access team.
+    JoinAccessTeam(JoinAccessTeamQuery),
 }
 
 fn unknown(kind: &'static str, id: &str) -> Reason {
@@ -389,6 +409,17 @@ impl DataversePolicy {
             }
             DataverseRequest::RunDesktopFlow(q) => {
                 action(self.check_desktop_flow_run(user(&q.user)?))
+            }
+            DataverseRequest::JoinAccessTeam(q) => {
+                let template = self
+                    .access_team_template_id(&q.template)
+                    .ok_or_else(|| unknown("access team template", &q.template))?;
+                action(self.check_join_access_team(
+                    user(&q.user)?,
+                    user(&q.member)?,
+                    template,
+                    record(&q.record)?,
+                ))
             }
             DataverseRequest::MiscPrivilege(q) => {
                 let user_id = user(&q.user)?;

@@ -29,6 +29,8 @@ pub enum Action {
     RunDesktopFlow,
     /// Create a record with lookups to existing records (R1.4, R2.9).
     CreateWithLookups,
+    /// Add a user to a record's system-managed access team from a template (R4.9, R4.10).
+    JoinAccessTeam,
 }
 
 /// One check an action ran, with its outcome.
@@ -93,6 +95,29 @@ pub enum Check {
         /// The grant giving the highest level.
         grant: Option<RoleGrant>,
     },
+    /// The template must be one of the record's table (R4.9).
+    Template {
+        /// The template.
+        template: crate::dataverse::AccessTeamTemplateId,
+        /// The record whose access team it is.
+        record: RecordId,
+        /// Whether the template's table is the record's.
+        table_matches: bool,
+    },
+    /// The joining user must hold a privilege on the template's table at User (Basic) level or
+    /// above, in any context (R4.10): Read always, and every right the template grants.
+    JoinerPrivilege {
+        /// The joining user.
+        member: UserId,
+        /// The table.
+        table: TableId,
+        /// The privilege.
+        privilege: Privilege,
+        /// The highest level held.
+        held: AccessLevel,
+        /// The grant giving it.
+        grant: Option<RoleGrant>,
+    },
 }
 
 impl Check {
@@ -108,6 +133,8 @@ impl Check {
             }
             Check::NewOwner { may_own, .. } => *may_own,
             Check::TablePrivilege { minimum, held, .. } => held.is_some_and(|h| h >= *minimum),
+            Check::Template { table_matches, .. } => *table_matches,
+            Check::JoinerPrivilege { held, .. } => *held >= AccessLevel::User,
         }
     }
 }
@@ -146,6 +173,8 @@ impl ActionReason {
             Some(Check::TablePrivilege { .. }) => "missing_privileges",
             Some(Check::OwnerShares { .. }) => "checks_passed",
             Some(Check::ShareRights { .. }) => "bad_share_rights",
+            Some(Check::Template { .. }) => "template_of_another_table",
+            Some(Check::JoinerPrivilege { .. }) => "joiner_lacks_privilege",
         }
     }
 
@@ -269,6 +298,42 @@ impl fmt::Display for Explained<'_> {
                             p.role_name(g.role)
                         )?,
                         (Some(_), None) => f.write_str(": not held")?,
+                    }
+                }
+                Check::Template {
+                    template,
+                    record,
+                    table_matches,
+                } => {
+                    let t = p.access_team_template_name(template);
+                    let record = p.record_name(record);
+                    match table_matches {
+                        true => write!(
+                            f,
+                            "[{mark}] the access team of template `{t}` on record `{record}` (R4.9)"
+                        )?,
+                        false => write!(
+                            f,
+                            "[{mark}] template `{t}` is not a template of the table of record `{record}` (R4.9)"
+                        )?,
+                    }
+                }
+                Check::JoinerPrivilege {
+                    member,
+                    table,
+                    privilege,
+                    held,
+                    grant,
+                } => {
+                    write!(
+                        f,
+                        "[{mark}] the joining user `{}` holds {privilege} on `{}` at User level or above (R4.10)",
+                        p.user_name(member),
+                        p.table_name(table)
+                    )?;
+                    match grant {
+                        Some(g) => write!(f, ": {held} through role `{}`", p.role_name(g.role))?,
+                        None => f.write_str(": not held")?,
                     }
                 }
             }

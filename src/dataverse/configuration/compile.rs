@@ -339,6 +339,8 @@ impl Compiler<'_> {
         }
 
         let relationships = relationships(m, &names)?;
+        let templates =
+            crate::dataverse::configuration::access_teams::compile(m, &names.tables, &tables)?;
 
         let config = Configuration {
             options,
@@ -359,6 +361,7 @@ impl Compiler<'_> {
             hierarchy: Arc::default(),
             columns: columns::ColumnIndex::default(),
             misc: Arc::new(crate::dataverse::configuration::misc::compile(m)?),
+            templates: Arc::new(templates),
             limits: *self.limits,
         };
         let records = records::load(m, &config)?;

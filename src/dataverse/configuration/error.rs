@@ -28,6 +28,8 @@ pub enum EntityKind {
     ColumnProfile,
     /// A secured column of a table.
     Column,
+    /// An access-team template.
+    AccessTeamTemplate,
 }
 
 impl fmt::Display for EntityKind {
@@ -38,6 +40,7 @@ impl fmt::Display for EntityKind {
             EntityKind::Role => "role",
             EntityKind::User => "user",
             EntityKind::Team => "team",
+            EntityKind::AccessTeamTemplate => "access team template",
             EntityKind::Record => "record",
             EntityKind::Relationship => "relationship",
             EntityKind::Position => "position",
@@ -78,6 +81,25 @@ pub enum ModelError {
         role: String,
         /// The second name, as written.
         privilege: String,
+    },
+    /// An access-team template on a table whose records cannot be shared, or with rights that
+    /// are empty, include Create or do not apply to the table (R4.9, R5.1).
+    #[error("access team template `{template}` gives rights `{rights}` on table `{table}`: a template needs a user- or team-owned table and non-empty rights of that table, without Create")]
+    BadTemplate {
+        /// The template id.
+        template: String,
+        /// The table id.
+        table: String,
+        /// The rights given.
+        rights: Privilege,
+    },
+    /// More access-team templates on one table than the option allows (R4.9).
+    #[error("table `{table}` has more than {limit} access team templates (`access_team_templates_per_table`)")]
+    TooManyTemplates {
+        /// The table id.
+        table: String,
+        /// The bound.
+        limit: usize,
     },
     /// A reference to an id that is not defined.
     #[error("{referrer} names {kind} `{id}`, which does not exist")]

@@ -21,6 +21,7 @@
 //! only the cells a role sets. [`error`] holds the build errors, [`stats`] the memory a
 //! snapshot holds.
 
+pub(crate) mod access_teams;
 pub(crate) mod columns;
 pub(crate) mod compile;
 pub(crate) mod delta;

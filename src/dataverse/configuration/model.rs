@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::{AccessLevel, Privilege};
 
+pub use super::access_teams::AccessTeamTemplateDef;
 pub use super::options::*;
 
 /// A whole Dataverse environment: its options, business units, tables, roles, principals and records.
@@ -56,6 +57,9 @@ pub struct DataverseModel {
     pub column_security_profiles: Vec<ColumnProfileDef>,
     /// Column shares of one column of one record (PrincipalObjectAttributeAccess, R7.7).
     pub field_shares: Vec<FieldShareDef>,
+    /// Access-team templates (TeamTemplate, R4.9): per table, the rights a record's
+    /// system-managed access team holds.
+    pub access_team_templates: Vec<AccessTeamTemplateDef>,
 }
 
 /// How a share of a parent record reaches its children (R5.8).

@@ -59,6 +59,9 @@ pub struct DataverseOptions {
     /// levels (and at most 256 ancestors); a decision that found nothing within the bound but
     /// could not look further denies as `cascade_limit`, not `outside_levels`.
     pub cascade_depth: u8,
+    /// How many access-team templates one table may have (R4.9). Dataverse's default for
+    /// `MaxAutoCreatedAccessTeamsPerEntity` is 2; an organisation that raised it raises this.
+    pub access_team_templates_per_table: u8,
 }
 
 /// Hierarchy security settings (R6).
@@ -146,6 +149,7 @@ impl Default for DataverseOptions {
             column_profiles_through_access_teams: true,
             hierarchy: HierarchyOptions::default(),
             cascade_depth: 16,
+            access_team_templates_per_table: 2,
         }
     }
 }

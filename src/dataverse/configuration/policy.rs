@@ -253,6 +253,8 @@ pub struct Configuration {
     pub(crate) columns: crate::dataverse::configuration::columns::ColumnIndex,
     /// Miscellaneous privileges per role.
     pub(crate) misc: Arc<crate::dataverse::configuration::misc::MiscIndex>,
+    /// Access-team templates (R4.9).
+    pub(crate) templates: Arc<crate::dataverse::configuration::access_teams::AccessTeamTemplates>,
     /// The limits the policy was built with; configuration changes keep to them too.
     pub(crate) limits: crate::BuildLimits,
 }

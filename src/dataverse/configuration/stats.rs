@@ -84,7 +84,8 @@ impl DataversePolicy {
             structure: self.tree.heap_bytes()
                 + vec_bytes(&self.tables)
                 + vec_bytes(&self.roles)
-                + self.relationships.capacity() * size_of::<RelationshipInfo>(),
+                + self.relationships.capacity() * size_of::<RelationshipInfo>()
+                + self.templates.heap_bytes(),
             names: n.business_units.heap_bytes()
                 + n.tables.heap_bytes()
                 + n.roles.heap_bytes()
