@@ -103,30 +103,17 @@ impl DataversePolicy {
         table: u32,
         privilege: Privilege,
     ) -> Option<RoleGrant> {
-        let u = self.users.get(user.index())?;
         let bit = privilege.index()?;
-        if let Some((role, via)) = u.system_administrator {
-            return Some(RoleGrant {
-                role: RoleId(role),
-                business_unit: BusinessUnitId(u.business_unit),
-                level: AccessLevel::Organization,
-                via,
-            });
+        if let Some(all) = self.system_administrator_grant(user) {
+            return Some(all);
         }
-        let mut best: Option<RoleGrant> = None;
-        for g in self.user_grants.get(user.0) {
-            let Some(level) = self.cell(g.role, table, bit) else {
-                continue;
-            };
-            if level > best.map_or(AccessLevel::None, |b| b.level) {
-                best = Some(RoleGrant {
-                    role: RoleId(g.role),
-                    business_unit: BusinessUnitId(g.anchor),
-                    level,
-                    via: g.via,
-                });
-            }
-        }
-        best
+        self.grants_with_level(user, |role| self.cell(role, table, bit))
+            .fold(None, |best: Option<RoleGrant>, g| {
+                if g.level > best.map_or(AccessLevel::None, |b| b.level) {
+                    Some(g)
+                } else {
+                    best
+                }
+            })
     }
 }

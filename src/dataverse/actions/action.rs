@@ -563,16 +563,9 @@ impl DataversePolicy {
         table: u32,
         privilege: Privilege,
     ) -> Option<RoleGrant> {
-        let u = self.users.get(user.index())?;
         let bit = privilege.index()?;
-        if let Some((role, via)) = u.system_administrator {
-            let anchor = BusinessUnitId(u.business_unit);
-            return Some(RoleGrant {
-                role: RoleId(role),
-                business_unit: anchor,
-                level: AccessLevel::Organization,
-                via,
-            });
+        if let Some(all) = self.system_administrator_grant(user) {
+            return Some(all);
         }
         let mut best: Option<RoleGrant> = None;
         for g in self.user_grants.get(user.0) {
@@ -599,6 +592,19 @@ impl DataversePolicy {
             }
         }
         best
+    }
+
+    /// For a System Administrator (R8.1), the role that makes them one, as a grant of every
+    /// privilege at Organization level in their own unit.
+    pub(crate) fn system_administrator_grant(&self, user: UserId) -> Option<RoleGrant> {
+        let u = self.users.get(user.index())?;
+        let (role, via) = u.system_administrator?;
+        Some(RoleGrant {
+            role: RoleId(role),
+            business_unit: BusinessUnitId(u.business_unit),
+            level: AccessLevel::Organization,
+            via,
+        })
     }
 
     /// Whether the user owns the record, directly or through a team they are a member of.

@@ -371,6 +371,24 @@ impl DataversePolicy {
 }
 
 impl DataversePolicy {
+    /// Every role grant of `user` (direct or through a team) whose role gives a level other
+    /// than None, as `level_of(role)` reads it: a table cell, a miscellaneous privilege.
+    pub(crate) fn grants_with_level<'a>(
+        &'a self,
+        user: UserId,
+        level_of: impl Fn(u32) -> Option<AccessLevel> + 'a,
+    ) -> impl Iterator<Item = RoleGrant> + 'a {
+        self.user_grants.get(user.0).iter().filter_map(move |g| {
+            let level = level_of(g.role).filter(|&l| l != AccessLevel::None)?;
+            Some(RoleGrant {
+                role: RoleId(g.role),
+                business_unit: BusinessUnitId(g.anchor),
+                level,
+                via: g.via,
+            })
+        })
+    }
+
     /// The first grant of a privilege (by bit) whose level reaches the record, existing or
     /// would-be (R2, R4.5, R4.6, R2.9), or the highest level held when none does. Organization-
     /// owned records are reached by Organization level only (R2.8).
@@ -381,19 +399,8 @@ impl DataversePolicy {
         phantom: &RecordInfo,
     ) -> Result<RecordReason, Option<RoleGrant>> {
         let mut best: Option<RoleGrant> = None;
-        for g in self.user_grants.get(user.0) {
-            let Some(level) = self.cell(g.role, phantom.table, bit) else {
-                continue;
-            };
-            if level == AccessLevel::None {
-                continue;
-            }
-            let grant = RoleGrant {
-                role: RoleId(g.role),
-                business_unit: BusinessUnitId(g.anchor),
-                level,
-                via: g.via,
-            };
+        for grant in self.grants_with_level(user, |role| self.cell(role, phantom.table, bit)) {
+            let (level, anchor) = (grant.level, grant.business_unit.0);
             if best.is_none_or(|b| level > b.level) {
                 best = Some(grant);
             }
@@ -406,19 +413,19 @@ impl DataversePolicy {
                 }
                 continue;
             }
-            let context = match g.via {
+            let context = match grant.via {
                 Via::Team(t) => Context::Team(t.0),
                 Via::Direct | Via::TeamMemberInheritance(_) => Context::User,
             };
-            if let Some(path) = self.covers(context, level, g.anchor, user.0, phantom) {
+            if let Some(path) = self.covers(context, level, anchor, user.0, phantom) {
                 return Ok(RecordReason::RoleLevel { grant, path });
             }
-            if let Via::Team(t) = g.via {
-                if self.roles.get(g.role as usize).map(|r| r.inheritance)
+            if let Via::Team(t) = grant.via {
+                if self.roles.get(grant.role.index()).map(|r| r.inheritance)
                     == Some(RoleInheritance::DirectUserBasicAndTeam)
                 {
                     if let Some(path) =
-                        self.owned_in_context(Context::User, g.anchor, user.0, phantom)
+                        self.owned_in_context(Context::User, anchor, user.0, phantom)
                     {
                         let grant = RoleGrant {
                             level: AccessLevel::User,

@@ -15,9 +15,7 @@ use std::fmt;
 
 use crate::core::{AccessLevel, Decision};
 use crate::dataverse::configuration::misc::*;
-use crate::dataverse::configuration::policy::{
-    Admission, BusinessUnitId, DataversePolicy, RoleId, UserId, Via,
-};
+use crate::dataverse::configuration::policy::{Admission, DataversePolicy, RoleId, UserId, Via};
 use crate::dataverse::evaluation::reason::RoleGrant;
 
 /// Why a user holds a miscellaneous privilege or not.
@@ -243,19 +241,8 @@ impl DataversePolicy {
         }
         let minimum = minimum.max(AccessLevel::User);
         let mut highest: Option<RoleGrant> = None;
-        for g in self.user_grants.get(user.0) {
-            let Some(level) = self.misc.level(g.role, privilege.0) else {
-                continue;
-            };
-            if level == AccessLevel::None {
-                continue;
-            }
-            let grant = RoleGrant {
-                role: RoleId(g.role),
-                business_unit: BusinessUnitId(g.anchor),
-                level,
-                via: g.via,
-            };
+        for grant in self.grants_with_level(user, |role| self.misc.level(role, privilege.0)) {
+            let level = grant.level;
             if level >= minimum {
                 return MiscReason::Held { privilege, grant };
             }
