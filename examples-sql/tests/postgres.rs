@@ -1,6 +1,7 @@
 //! The PostgreSQL dialect of the list filters, run by a real throwaway PostgreSQL server on
-//! 200,000 rows, equals `check_facts()` row by row; with the recommended indexes a User-level
-//! and a Business Unit-level filter scan indexes, never the whole record table.
+//! 200,000 rows, equals `check_facts()` row by row; with the recommended indexes a User-level,
+//! a Business Unit-level and a Parent: Child-level filter scan indexes, never the whole record
+//! table.
 //!
 //! Fails (does not skip) when no PostgreSQL binaries are installed: `.ci/run` installs them.
 
@@ -36,7 +37,8 @@ fn run(rows: usize, users: usize) -> Result<(), Box<dyn std::error::Error>> {
     let org = Org::generate(rows, 2_000, false, 11)?;
     load_pg(&mut db, &org)?;
     let filters = SqlFilters::new(&org.policy, &mapping(Dialect::Postgres))?;
-    for probe in ["u0", "u1"] {
+    // The probes: u0 reads accounts at User level, u1 at Business Unit, u2 at Parent: Child.
+    for probe in ["u0", "u1", "u2"] {
         let plan = explain(&mut db, &filters, probe)?;
         println!("{plan}");
         assert!(
