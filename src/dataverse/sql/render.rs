@@ -447,11 +447,17 @@ fn parts(
 }
 
 /// `owner = <placeholder>` for a user (`team` false) or a team.
+///
+/// With an owner kind column, the kind is compared only when some user and some team share an
+/// id: otherwise the id alone says who owns a (valid) row, and a bare `owner = …` keeps the
+/// branch a pure index condition, so PostgreSQL never re-evaluates the whole `OR` (with its
+/// share arrays, compared element by element) as a filter on every fetched row.
 fn owner_is(f: &SqlFilters, t: &super::filter::TableSql, ph: &str, team: bool) -> String {
     match &t.owner {
-        OwnerSql::Kind { id, kind } => {
+        OwnerSql::Kind { id, kind } if f.kinds_overlap => {
             format!("({id} = {ph} AND {kind} = {})", f.kinds[usize::from(team)])
         }
+        OwnerSql::Kind { id, .. } => format!("{id} = {ph}"),
         OwnerSql::Split {
             user,
             team: team_col,
@@ -468,11 +474,12 @@ fn owner_in(
     team: bool,
 ) -> String {
     match &t.owner {
-        OwnerSql::Kind { id, kind } => format!(
+        OwnerSql::Kind { id, kind } if f.kinds_overlap => format!(
             "({} AND {kind} = {})",
             p.member(id, ph),
             f.kinds[usize::from(team)]
         ),
+        OwnerSql::Kind { id, .. } => p.member(id, ph),
         OwnerSql::Split {
             user,
             team: team_col,
@@ -519,8 +526,8 @@ fn pairs(
         }
     };
     match kind {
-        Some(kind) => format!("({test} AND {kind} = {})", f.kinds[1]),
-        None => test,
+        Some(kind) if f.kinds_overlap => format!("({test} AND {kind} = {})", f.kinds[1]),
+        Some(_) | None => test,
     }
 }
 
