@@ -10,7 +10,11 @@
 //! records of the parent tables that carry an activating direct share, follow each mapped parent
 //! column down while the relationship's cascade lets the hop through (`all`; `active` when the
 //! child is active; `user_owned` when the child is owned by the user who owns the shared record),
-//! at most `cascade_depth` hops: the walk a decision does upwards, reversed.
+//! at most `cascade_depth` hops: the walk a decision does upwards, reversed. In PostgreSQL each hop
+//! is a `LATERAL` union of one arm per parent column, `WHERE ch.<parent> = c.id`, so it costs
+//! index lookups of the children of the records reached, never a scan of a child table; the
+//! seeds are an array of shared ids looked up through the primary key. SQLite joins the arms
+//! on their columns (it has no `LATERAL`).
 
 use std::fmt::Write as _;
 
