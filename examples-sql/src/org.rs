@@ -79,28 +79,111 @@ pub struct Org {
     pub rows: Vec<Row>,
     /// Share rows.
     pub shares: Vec<ShareRow>,
+    /// How users, teams, units and records are named.
+    pub names: Names,
+    /// Each business unit's parent (the root's is itself), by index.
+    pub unit_parents: Vec<usize>,
+    /// Each user's business unit, by index.
+    pub user_units: Vec<usize>,
     by_id: HashMap<String, usize>,
     facts: Vec<RecordFacts>,
     share_facts: Vec<Vec<ShareFact>>,
 }
 
+/// How the generated organisation names users, teams, business units and records: as text
+/// (`u7`, `team7`, `bu7`, `r7`), as UUIDs (`00000001-0000-4000-8000-000000000007`) or as
+/// decimal integers (`1000000007`), for mappings with [`IdType::Text`], [`IdType::Uuid`] and
+/// [`IdType::BigInt`] ids. Every name is unique across kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Names(pub IdType);
+
+impl Names {
+    fn name(&self, kind: u64, prefix: &str, n: usize) -> String {
+        match self.0 {
+            IdType::Uuid => format!("{kind:08x}-0000-4000-8000-{n:012x}"),
+            IdType::BigInt => (kind * 1_000_000_000 + n as u64).to_string(),
+            _ => format!("{prefix}{n}"),
+        }
+    }
+
+    /// User `n`.
+    pub fn user(&self, n: usize) -> String {
+        self.name(1, "u", n)
+    }
+
+    /// Team `n`.
+    pub fn team(&self, n: usize) -> String {
+        self.name(2, "team", n)
+    }
+
+    /// Business unit `n` (0 is the root).
+    pub fn unit(&self, n: usize) -> String {
+        self.name(3, "bu", n)
+    }
+
+    /// Record `n` (numbered across tables).
+    pub fn record(&self, n: usize) -> String {
+        self.name(4, "r", n)
+    }
+}
+
+/// What to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Records over the three tables.
+    pub rows: usize,
+    /// Users.
+    pub users: usize,
+    /// A5's ownership reading (matrix mode is always on).
+    pub a5: bool,
+    /// The generator's seed.
+    pub seed: u64,
+    /// Probe users per level: users `0..3 * probes` read `account` with one role each, at User
+    /// (`n % 3 == 0`), Business Unit (1) or Parent: Child (2) level, manage nobody and belong to
+    /// no team, so a hand-written query can say what they see.
+    pub probes: usize,
+    /// How users, teams, units and records are named.
+    pub names: Names,
+}
+
+impl Shape {
+    /// `rows` records, `users` users, one probe per level, text names.
+    pub fn new(rows: usize, users: usize, a5: bool, seed: u64) -> Shape {
+        Shape {
+            rows,
+            users,
+            a5,
+            seed,
+            probes: 1,
+            names: Names(IdType::Text),
+        }
+    }
+}
+
+/// The levels of the probe users, by `n % 3`.
+pub const PROBE_LEVELS: [AccessLevel; 3] = [
+    AccessLevel::User,
+    AccessLevel::BusinessUnit,
+    AccessLevel::ParentChild,
+];
+
 /// The generated model: `users` users in 100 units, 100 owner teams, 20 roles, managers,
-/// matrix-mode assignments, and (with `a5`) A5's ownership reading.
-pub fn model(users: usize, a5: bool, rng: &mut Rng) -> DataverseModel {
+/// matrix-mode assignments, and (with `a5`) A5's ownership reading; the probes of `shape`.
+pub fn model(shape: &Shape, rng: &mut Rng) -> DataverseModel {
+    let (users, a5, names) = (shape.users, shape.a5, shape.names);
+    let probes = (3 * shape.probes).min(users.saturating_sub(3));
     let mut m = DataverseModel::default();
     m.options.matrix_mode = true;
     m.options.ownership_needs_role_in_owning_unit = a5;
     m.options.hierarchy.model = HierarchyModel::Manager;
     m.options.hierarchy.depth = 2;
     let units = 100;
-    m.business_units.push(BusinessUnitDef::root("bu0"));
+    m.business_units.push(BusinessUnitDef::root(&names.unit(0)));
     let mut parent = vec![0usize; units];
     for (i, slot) in parent.iter_mut().enumerate().skip(1) {
         *slot = rng.below(i);
-        m.business_units.push(BusinessUnitDef::child(
-            &format!("bu{i}"),
-            &format!("bu{slot}"),
-        ));
+        m.business_units
+            .push(BusinessUnitDef::child(&names.unit(i), &names.unit(*slot)));
     }
     for (i, t) in TABLES.iter().enumerate() {
         let mut def = TableDef::user_owned(t);
@@ -136,18 +219,25 @@ pub fn model(users: usize, a5: bool, rng: &mut Rng) -> DataverseModel {
         }
         m.roles.push(role);
     }
-    // Probes for the EXPLAIN test: one User-level and one Business Unit-level reader.
-    m.roles
-        .push(RoleDef::new("probe_user").grant("account", Privilege::READ, AccessLevel::User));
-    m.roles.push(RoleDef::new("probe_bu").grant(
-        "account",
-        Privilege::READ,
-        AccessLevel::BusinessUnit,
-    ));
+    // Probes for the EXPLAIN test and the speed comparison: one role per level.
+    for level in PROBE_LEVELS {
+        m.roles
+            .push(RoleDef::new(&format!("probe_{level:?}")).grant(
+                "account",
+                Privilege::READ,
+                level,
+            ));
+    }
     let mut by_unit: Vec<Vec<usize>> = vec![Vec::new(); units];
     for u in 0..users {
-        let unit = rng.below(units);
-        let mut def = UserDef::new(&format!("u{u}"), &format!("bu{unit}"));
+        // A Parent: Child probe sits in a unit with children (a parent of a random unit), so
+        // its level reaches a subtree, not a single unit.
+        let unit = if u < probes && PROBE_LEVELS[u % 3] == AccessLevel::ParentChild {
+            parent[1 + rng.below(units - 1)]
+        } else {
+            rng.below(units)
+        };
+        let mut def = UserDef::new(&names.user(u), &names.unit(unit));
         // A manager in the same unit or its parent (R6.3), when there is one.
         let pool = if rng.below(2) == 0 {
             unit
@@ -155,43 +245,38 @@ pub fn model(users: usize, a5: bool, rng: &mut Rng) -> DataverseModel {
             parent[unit]
         };
         if let Some(&m_) = by_unit[pool].get(rng.below(by_unit[pool].len().max(1))) {
-            def.manager = Some(format!("u{m_}"));
+            def.manager = Some(names.user(m_));
         }
-        by_unit[unit].push(u);
         m.users.push(def);
-        let probe = match u {
-            0 => Some("probe_user"),
-            1 => Some("probe_bu"),
-            _ => None,
-        };
-        if let Some(role) = probe {
+        if u < probes {
+            let role = format!("probe_{:?}", PROBE_LEVELS[u % 3]);
             m.role_assignments
-                .push(RoleAssignmentDef::user(&format!("u{u}"), role));
+                .push(RoleAssignmentDef::user(&names.user(u), &role));
             continue;
         }
+        by_unit[unit].push(u);
         for _ in 0..1 + rng.below(2) {
-            let mut a =
-                RoleAssignmentDef::user(&format!("u{u}"), &format!("role{}", rng.below(20)));
+            let mut a = RoleAssignmentDef::user(&names.user(u), &format!("role{}", rng.below(20)));
             if rng.below(3) == 0 {
-                a = a.in_business_unit(&format!("bu{}", rng.below(units)));
+                a = a.in_business_unit(&names.unit(rng.below(units)));
             }
             m.role_assignments.push(a);
         }
     }
     for t in 0..100 {
         let members: Vec<String> = (0..15)
-            .map(|_| format!("u{}", 2 + rng.below(users - 2)))
+            .map(|_| names.user(probes + rng.below(users - probes)))
             .collect();
         let mut members: Vec<&str> = members.iter().map(String::as_str).collect();
         members.sort_unstable();
         members.dedup();
         m.teams.push(TeamDef::owner(
-            &format!("team{t}"),
-            &format!("bu{}", rng.below(units)),
+            &names.team(t),
+            &names.unit(rng.below(units)),
             &members,
         ));
         m.role_assignments.push(RoleAssignmentDef::team(
-            &format!("team{t}"),
+            &names.team(t),
             &format!("role{}", rng.below(20)),
         ));
     }
@@ -205,9 +290,45 @@ impl Org {
     ///
     /// When the generated model does not build.
     pub fn generate(rows: usize, users: usize, a5: bool, seed: u64) -> Result<Org, ModelError> {
-        let mut rng = Rng::new(seed);
-        let m = model(users, a5, &mut rng);
+        Org::with_shape(Shape::new(rows, users, a5, seed))
+    }
+
+    /// Generates the organisation `shape` describes.
+    ///
+    /// # Errors
+    ///
+    /// When the generated model does not build.
+    pub fn with_shape(shape: Shape) -> Result<Org, ModelError> {
+        let (rows, users, names) = (shape.rows, shape.users, shape.names);
+        let mut rng = Rng::new(shape.seed);
+        let m = model(&shape, &mut rng);
         let policy = m.build()?;
+        let unit_index: HashMap<&str, usize> = m
+            .business_units
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.id.as_str(), i))
+            .collect();
+        let unit_parents: Vec<usize> = m
+            .business_units
+            .iter()
+            .map(|b| {
+                b.parent
+                    .as_deref()
+                    .and_then(|p| unit_index.get(p).copied())
+                    .unwrap_or(0)
+            })
+            .collect();
+        let user_units: Vec<usize> = m
+            .users
+            .iter()
+            .map(|u| {
+                unit_index
+                    .get(u.business_unit.as_str())
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .collect();
         let unit_of_user: Vec<String> = m.users.iter().map(|u| u.business_unit.clone()).collect();
         let unit_of_team: Vec<String> = m.teams.iter().map(|t| t.business_unit.clone()).collect();
         let mut out = Vec::with_capacity(rows);
@@ -224,26 +345,26 @@ impl Org {
                 let n = out.len();
                 let (owner, owner_kind, own_unit) = if rng.below(100) < 85 {
                     let u = rng.below(users);
-                    (format!("u{u}"), "user", unit_of_user[u].clone())
+                    (names.user(u), "user", unit_of_user[u].clone())
                 } else {
                     let t = rng.below(unit_of_team.len());
-                    (format!("team{t}"), "team", unit_of_team[t].clone())
+                    (names.team(t), "team", unit_of_team[t].clone())
                 };
                 let unit = if rng.below(5) == 0 {
-                    format!("bu{}", rng.below(100))
+                    names.unit(rng.below(100))
                 } else {
                     own_unit
                 };
                 let parent = (table > 0 && rng.below(10) != 0).then(|| {
                     let first = firsts[table - 1];
-                    format!("r{}", first + rng.below(counts[table - 1]))
+                    names.record(first + rng.below(counts[table - 1]))
                 });
-                let id = format!("r{n}");
+                let id = names.record(n);
                 if rng.below(100) < 3 {
                     let (principal, kind) = match rng.below(10) {
                         0 => (String::new(), "organization"),
-                        1..=3 => (format!("team{}", rng.below(unit_of_team.len())), "team"),
-                        _ => (format!("u{}", rng.below(users)), "user"),
+                        1..=3 => (names.team(rng.below(unit_of_team.len())), "team"),
+                        _ => (names.user(rng.below(users)), "user"),
                     };
                     let rights = [1, 3, 2][rng.below(3)];
                     if let (Some(p), true) = (&parent, rng.below(3) == 0) {
@@ -274,14 +395,14 @@ impl Org {
                 });
             }
         }
-        Org::new(policy, out, shares)
+        let mut org = Org::new(policy, out, shares);
+        org.names = names;
+        org.unit_parents = unit_parents;
+        org.user_units = user_units;
+        Ok(org)
     }
 
-    fn new(
-        policy: DataversePolicy,
-        rows: Vec<Row>,
-        shares: Vec<ShareRow>,
-    ) -> Result<Org, ModelError> {
+    fn new(policy: DataversePolicy, rows: Vec<Row>, shares: Vec<ShareRow>) -> Org {
         let by_id: HashMap<String, usize> = rows
             .iter()
             .enumerate()
@@ -340,14 +461,27 @@ impl Org {
                 });
             }
         }
-        Ok(Org {
+        Org {
             policy,
             rows,
             shares,
+            names: Names(IdType::Text),
+            unit_parents: Vec::new(),
+            user_units: Vec::new(),
             by_id,
             facts,
             share_facts,
-        })
+        }
+    }
+
+    /// The business units in the subtree of unit `unit` (itself included), by index.
+    pub fn subtree(&self, unit: usize) -> Vec<usize> {
+        let mut inside = vec![false; self.unit_parents.len()];
+        // Parents come before their children (the generator picks a lower index).
+        for (u, &p) in self.unit_parents.iter().enumerate() {
+            inside[u] = u == unit || (u > 0 && inside.get(p).copied().unwrap_or(false));
+        }
+        (0..inside.len()).filter(|&u| inside[u]).collect()
     }
 
     /// The ids of the records of `table` that `check_facts` allows, sorted.
@@ -412,34 +546,4 @@ impl ShareSource for Org {
     fn record(&self, record: RecordId) -> Option<RecordFacts> {
         self.facts.get(record.index()).cloned()
     }
-}
-
-/// The mapping of the generated schema (see [`SCHEMA`](crate::SCHEMA)).
-pub fn mapping(dialect: Dialect) -> SqlMapping {
-    let owner = || OwnerColumns::Kind {
-        id: "owner_id".into(),
-        kind: "owner_kind".into(),
-    };
-    let table =
-        |name: &str| RecordTable::new(name, "id", owner(), "unit_id").with_state("state", 0);
-    SqlMapping::new(dialect, IdType::Text)
-        .table("account", table("account"))
-        .table(
-            "contact",
-            table("contact").with_parent("account_contact", "parent_id"),
-        )
-        .table(
-            "task",
-            table("task").with_parent("contact_task", "parent_id"),
-        )
-        .shares(
-            ShareTable::new(
-                "poa",
-                "object_id",
-                "principal_id",
-                "principal_kind",
-                "rights",
-            )
-            .with_inherited_from("inherited_from"),
-        )
 }

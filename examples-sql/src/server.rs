@@ -56,6 +56,18 @@ impl PgServer {
     /// A clear message when no PostgreSQL binaries are installed (install them with
     /// `apt-get install -y postgresql`, as `.ci/run` does), or when initdb or pg_ctl fail.
     pub fn start() -> Result<PgServer, String> {
+        PgServer::start_with(&[])
+    }
+
+    /// Starts a cluster with extra server settings (`name=value`, passed as `-c` options to
+    /// `postgres` through `pg_ctl -o`), e.g. `shared_buffers=2GB` for a bulk load. Every
+    /// cluster runs with `fsync=off`, `synchronous_commit=off` and `full_page_writes=off`: it is
+    /// thrown away, so a crash may lose it.
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Self::start).
+    pub fn start_with(settings: &[&str]) -> Result<PgServer, String> {
         let bin = bindir().ok_or(
             "no PostgreSQL server binaries (initdb) found via `pg_config --bindir` or in \
              /usr/lib/postgresql/*/bin: install them with `apt-get install -y postgresql` \
@@ -106,6 +118,7 @@ impl PgServer {
             "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             server.dir.display()
         );
+        let opts = settings.iter().fold(opts, |o, s| format!("{o} -c {s}"));
         server.run(
             server
                 .pg("pg_ctl")

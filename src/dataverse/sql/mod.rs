@@ -29,8 +29,8 @@
 //!
 //! ```sql
 //! "account"."owningbusinessunit" = ANY($1::text[])           -- Business Unit, Parent: Child levels
-//! OR ("account"."ownerid" = $2::text AND "account"."owneridtype" = 'user')      -- owner
-//! OR ("account"."ownerid" = ANY($3::text[]) AND "account"."owneridtype" = 'team') -- owner teams
+//! OR "account"."ownerid" = $2::text                          -- owner
+//! OR "account"."ownerid" = ANY($3::text[])                   -- owner teams
 //! OR "account"."accountid" = ANY(ARRAY(SELECT s."objectid" FROM "poa" AS s
 //!        WHERE (s."accessrightsmask" & 1) <> 0 AND (<the user's activated principals>)))
 //! OR "account"."accountid" = ANY(ARRAY(WITH RECURSIVE …))    -- shares cascading from parents
@@ -39,7 +39,11 @@
 //!
 //! Each branch is a comparison of one indexed column with a parameter or with an array computed
 //! once per query (an `InitPlan`), so PostgreSQL can answer the whole `OR` with a `BitmapOr` of
-//! index scans; see [`SqlFilters`] for the indexes to create. A filter never lists record ids
+//! index scans and no filter over the fetched rows; see [`SqlFilters`] for the indexes to
+//! create. An owner kind column is compared too (`AND "owneridtype" = 'user'`) only when some
+//! user and some team of the model have the same id (never with GUIDs); then index the owner
+//! id and kind together. Cascaded shares walk down the parent columns, in PostgreSQL one
+//! `LATERAL` index lookup of the children per record reached, never a scan of a child table. A filter never lists record ids
 //! and uses at most [`MAX_PLACEHOLDERS`] placeholders, whatever the size of the model or the
 //! tables.
 //!

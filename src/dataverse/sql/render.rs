@@ -10,7 +10,11 @@
 //! records of the parent tables that carry an activating direct share, follow each mapped parent
 //! column down while the relationship's cascade lets the hop through (`all`; `active` when the
 //! child is active; `user_owned` when the child is owned by the user who owns the shared record),
-//! at most `cascade_depth` hops: the walk a decision does upwards, reversed.
+//! at most `cascade_depth` hops: the walk a decision does upwards, reversed. In PostgreSQL each hop
+//! is a `LATERAL` union of one arm per parent column, `WHERE ch.<parent> = c.id`, so it costs
+//! index lookups of the children of the records reached, never a scan of a child table; the
+//! seeds are an array of shared ids looked up through the primary key. SQLite joins the arms
+//! on their columns (it has no `LATERAL`).
 
 use std::fmt::Write as _;
 
@@ -35,7 +39,30 @@ pub(crate) struct Cascade {
 pub(crate) struct Edge {
     child: u32,
     parent: u32,
-    sql: String,
+    /// `SELECT … FROM <table> AS ch WHERE `, to be completed by the dialect's join condition.
+    select: String,
+    /// The parent column of alias `ch`.
+    parent_column: String,
+    /// ` AND ch.<table-name column> = '<table>'` for a shared SQL table.
+    only: String,
+}
+
+impl Edge {
+    /// The arm as the dialect joins it to the walk's rows `c`: PostgreSQL looks the children of
+    /// each row up through the parent column's index (a `LATERAL` arm per edge, so one hop costs
+    /// the children found, not the child table); SQLite joins the whole arm on its columns.
+    fn arm(&self, dialect: Dialect) -> String {
+        match dialect {
+            Dialect::Postgres => format!(
+                "{}{} = c.id AND c.tb = {}{}",
+                self.select, self.parent_column, self.parent, self.only
+            ),
+            Dialect::Sqlite => format!(
+                "{}{} IS NOT NULL{}",
+                self.select, self.parent_column, self.only
+            ),
+        }
+    }
 }
 
 /// All edges, and the seed prefix of each mapped table.
@@ -108,9 +135,14 @@ pub(crate) fn edges(f: &SqlFilters, m: &SqlMapping) -> Result<Graph, SqlMappingE
                 None => String::new(),
             };
             *seed = Some(format!(
-                "SELECT p.{idc}, {}, {}, 0 FROM {table} AS p WHERE {only_p}p.{idc} IN (",
+                "SELECT p.{idc}, {}, {}, 0 FROM {table} AS p WHERE {only_p}p.{idc} {}(",
                 id.0,
                 user_owner(f, &t.owner, "p", org(id.0))?,
+                // PostgreSQL: an array computed once, looked up through the primary key.
+                match f.dialect {
+                    Dialect::Postgres => "= ANY(ARRAY",
+                    Dialect::Sqlite => "IN ",
+                },
             ));
         }
         if org(id.0) {
@@ -136,13 +168,14 @@ pub(crate) fn edges(f: &SqlFilters, m: &SqlMapping) -> Result<Graph, SqlMappingE
             g.edges.push(Edge {
                 child: id.0,
                 parent: rel.parent_table,
-                sql: format!(
-                    "SELECT ch.{idc} AS id, ch.{pc} AS parent, {} AS tb, {} AS ptb, {cas} AS cas, {} AS uo, {act} AS act FROM {table} AS ch WHERE ch.{pc} IS NOT NULL{}",
+                select: format!(
+                    "SELECT ch.{idc} AS id, ch.{pc} AS parent, {} AS tb, {} AS ptb, {cas} AS cas, {} AS uo, {act} AS act FROM {table} AS ch WHERE ",
                     id.0,
                     rel.parent_table,
                     user_owner(f, &t.owner, "ch", false)?,
-                    only("ch")?,
                 ),
+                parent_column: format!("ch.{pc}"),
+                only: only("ch")?,
             });
         }
     }
@@ -181,7 +214,7 @@ pub(crate) fn cascade_for(f: &SqlFilters, g: &Graph, table: u32) -> Option<Casca
     }
     let edges = used
         .iter()
-        .map(|e| e.sql.as_str())
+        .map(|e| e.arm(f.dialect))
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
     Some(Cascade { seeds, edges })
@@ -418,11 +451,17 @@ fn parts(
 }
 
 /// `owner = <placeholder>` for a user (`team` false) or a team.
+///
+/// With an owner kind column, the kind is compared only when some user and some team share an
+/// id: otherwise the id alone says who owns a (valid) row, and a bare `owner = …` keeps the
+/// branch a pure index condition, so PostgreSQL never re-evaluates the whole `OR` (with its
+/// share arrays, compared element by element) as a filter on every fetched row.
 fn owner_is(f: &SqlFilters, t: &super::filter::TableSql, ph: &str, team: bool) -> String {
     match &t.owner {
-        OwnerSql::Kind { id, kind } => {
+        OwnerSql::Kind { id, kind } if f.kinds_overlap => {
             format!("({id} = {ph} AND {kind} = {})", f.kinds[usize::from(team)])
         }
+        OwnerSql::Kind { id, .. } => format!("{id} = {ph}"),
         OwnerSql::Split {
             user,
             team: team_col,
@@ -439,11 +478,12 @@ fn owner_in(
     team: bool,
 ) -> String {
     match &t.owner {
-        OwnerSql::Kind { id, kind } => format!(
+        OwnerSql::Kind { id, kind } if f.kinds_overlap => format!(
             "({} AND {kind} = {})",
             p.member(id, ph),
             f.kinds[usize::from(team)]
         ),
+        OwnerSql::Kind { id, .. } => p.member(id, ph),
         OwnerSql::Split {
             user,
             team: team_col,
@@ -490,8 +530,8 @@ fn pairs(
         }
     };
     match kind {
-        Some(kind) => format!("({test} AND {kind} = {})", f.kinds[1]),
-        None => test,
+        Some(kind) if f.kinds_overlap => format!("({test} AND {kind} = {})", f.kinds[1]),
+        Some(_) | None => test,
     }
 }
 
@@ -565,12 +605,22 @@ fn shares(
     let seeds: Vec<String> = c
         .seeds
         .iter()
-        .map(|seed| format!("{seed}{direct})"))
+        .map(|seed| match f.dialect {
+            Dialect::Postgres => format!("{seed}{direct}))"),
+            Dialect::Sqlite => format!("{seed}{direct})"),
+        })
         .collect();
+    let join = match f.dialect {
+        Dialect::Postgres => format!("CROSS JOIN LATERAL ({}) AS e", c.edges),
+        Dialect::Sqlite => format!(
+            "JOIN ({}) AS e ON e.parent = c.id AND e.ptb = c.tb",
+            c.edges
+        ),
+    };
     let step = format!(
-        "SELECT e.id, e.tb, c.uo, c.d + 1 FROM ag_c AS c JOIN ({}) AS e ON e.parent = c.id AND e.ptb = c.tb \
+        "SELECT e.id, e.tb, c.uo, c.d + 1 FROM ag_c AS c {join} \
          WHERE c.d < {} AND (e.cas = 1 OR e.cas = 2 AND e.act OR e.cas = 3 AND e.uo = c.uo)",
-        c.edges, f.policy.options.cascade_depth
+        f.policy.options.cascade_depth
     );
     arms.push(any(format!(
         "WITH RECURSIVE ag_c(id, tb, uo, d) AS ({} UNION {step}) SELECT ag_c.id FROM ag_c WHERE ag_c.d > 0 AND ag_c.tb = {table}",
