@@ -192,7 +192,11 @@ fn main() {
     println!("|---|---|---|---|---|---|");
     for (label, a50, a99, b50, b99) in table {
         println!(
-            "| {label} | {a50:.0?} | {a99:.0?} | {b50:.0?} | {b99:.0?} | {:.2} |",
+            "| {label} | {} ns | {} ns | {} ns | {} ns | {:.2} |",
+            a50.as_nanos(),
+            a99.as_nanos(),
+            b50.as_nanos(),
+            b99.as_nanos(),
             a50.as_secs_f64() / b50.as_secs_f64().max(1e-12)
         );
     }
