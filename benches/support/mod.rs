@@ -7,6 +7,8 @@
     reason = "each bench target uses a different part of this module"
 )]
 
+pub mod bare;
+
 use accessgate::dataverse::*;
 use accessgate::{AccessLevel, Privilege};
 

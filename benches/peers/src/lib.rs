@@ -1,19 +1,28 @@
-//! One Dataverse model, three engines: accessgate, cedar-policy and casbin.
+//! One Dataverse model in accessgate, cedar-policy and casbin, each peer in the encodings its
+//! users would write.
 //!
 //! [`Peers::encode`] translates a [`DataverseModel`] into
 //!
-//! * **Cedar**: one `permit` per role, table, privilege and level. Units, teams and roles are
-//!   entities (`User in Team in Role`, `Unit in Unit`); each user carries, per role it holds,
-//!   the set of anchor units of that role's assignments (`a_<role>`); each record carries its
-//!   `table`, `owner` (a `User` or `Team`) and owning `unit`. User level is
-//!   `principal in resource.owner`; Business Unit is `principal.a_<role>.contains(resource.unit)`;
-//!   Parent: Child is `resource.unit in principal.a_<role>`; Organization is unconditional.
-//! * **casbin**: an RBAC model whose subjects are `role@anchor` pairs (one policy line per
-//!   pair, table and privilege, with the level and anchor), `g` links users to teams and to
-//!   `role@anchor` subjects and teams to theirs, `g2` links each unit to its parent; the
-//!   request carries the record's owner and owning unit.
+//! * **Cedar, per cell** ([`cedar`]): one `permit` per role, table, privilege and level over
+//!   `User in Team in Role` and `Unit in Unit` entities, each user carrying per role the set of
+//!   anchor units of that role's assignments. The direct translation of a role matrix.
+//! * **Cedar, grouped**: one `permit` per role, table and level, the privileges of that level
+//!   in `action in [...]`, the table in the scope (`resource in Table::"t"`), so fewer policies
+//!   and a scope that rules most of them out before any condition runs.
+//! * **Cedar, grants as entity data**: the role expansion computed ahead (as an application
+//!   that syncs entities from its role store would): each user is in a `Perm::"table/privilege"`
+//!   group for every privilege some grant gives at User level or more, and in
+//!   `Perm::"table/privilege/Global"` for Organization level; Business Unit and Parent: Child
+//!   anchors are unit sets on the user. One `permit` per table and privilege ORs the four reaches.
+//! * **casbin, as first written** ([`casbin`]): subjects are `role@anchor` pairs, one policy line
+//!   per pair, table and privilege.
+//! * **casbin, role-keyed**: one policy line per role, table and privilege; `g` links users to
+//!   teams and roles and teams to roles; anchors are `g2` grouping rules under a domain per role
+//!   and level (`role` for Business Unit anchors, `role/deep` for every unit of a Parent: Child
+//!   anchor's subtree, expanded: casbin 2 keeps all groupings in one role manager, so the two
+//!   anchor groupings need distinct names).
 //!
-//! The encoding covers the part of the semantics both peers can express without custom code:
+//! The encodings cover the part of the semantics both peers can express without custom code:
 //! user- and team-owned tables, roles with the default "direct user (basic) and team"
 //! inheritance, direct and owner-team assignments in any unit (matrix mode), ownership, the
 //! four levels. [`Peers::encode`] refuses a model outside that part (shares, System
@@ -24,30 +33,16 @@ use std::error::Error;
 
 use accessgate::dataverse::*;
 use accessgate::{AccessLevel, Privilege};
-use casbin::{CoreApi, DefaultModel, Enforcer, MemoryAdapter, MgmtApi};
-use cedar_policy::{Authorizer, Context, Entities, EntityUid, PolicySet};
-use serde_json::{json, Value};
+use cedar_policy::{Context, EntityUid};
+
+pub mod casbin;
+pub mod cedar;
+
+pub use crate::casbin::CasbinEncoding;
+pub use crate::cedar::CedarEncoding;
 
 /// The record privileges compared (Create is a table privilege, not a record one).
 pub const PRIVILEGES: [Privilege; 7] = Privilege::RECORD_RIGHTS;
-
-const CASBIN_MODEL: &str = r#"
-[request_definition]
-r = sub, tab, act, owner, unit
-
-[policy_definition]
-p = sub, tab, act, lvl, anchor
-
-[role_definition]
-g = _, _
-g2 = _, _
-
-[policy_effect]
-e = some(where (p.eft == allow))
-
-[matchers]
-m = g(r.sub, p.sub) && r.tab == p.tab && r.act == p.act && (p.lvl == "Global" || r.owner == r.sub || g(r.sub, r.owner) || (p.lvl == "Local" && r.unit == p.anchor) || (p.lvl == "Deep" && g2(r.unit, p.anchor)))
-"#;
 
 /// One request in each engine's own form, built once so that timing measures decisions only.
 pub struct PeerRequest {
@@ -63,30 +58,113 @@ pub struct PeerRequest {
     pub casbin: [String; 5],
 }
 
-/// The three engines loaded with the same model.
+/// accessgate and every peer encoding, loaded with the same model.
 pub struct Peers {
     /// accessgate's compiled policy.
     pub policy: DataversePolicy,
-    cedar_policies: PolicySet,
-    cedar_entities: Entities,
-    authorizer: Authorizer,
-    casbin: Enforcer,
-    /// Number of Cedar policies.
-    pub cedar_policy_count: usize,
-    /// Number of casbin `p` lines.
-    pub casbin_policy_count: usize,
+    /// The Cedar encodings: per cell, grouped, grants as entity data.
+    pub cedar: Vec<CedarEncoding>,
+    /// The casbin encodings: as first written, role-keyed.
+    pub casbin: Vec<CasbinEncoding>,
     model: DataverseModel,
 }
 
-fn entity(kind: &str, id: &str) -> Value {
-    json!({ "__entity": { "type": kind, "id": id } })
+/// The model's role assignments resolved to anchors, and its memberships, by name.
+pub(crate) struct Expanded<'m> {
+    pub(crate) user_unit: BTreeMap<&'m str, &'m str>,
+    pub(crate) team_unit: BTreeMap<&'m str, &'m str>,
+    /// (role, anchor) per user, direct assignments only.
+    pub(crate) user_roles: BTreeMap<&'m str, BTreeSet<(&'m str, &'m str)>>,
+    /// (role, anchor) per team.
+    pub(crate) team_roles: BTreeMap<&'m str, BTreeSet<(&'m str, &'m str)>>,
+    pub(crate) user_teams: BTreeMap<&'m str, Vec<&'m str>>,
+    /// Each unit's subtree (itself included).
+    pub(crate) subtree: BTreeMap<&'m str, Vec<&'m str>>,
 }
 
-fn uid(kind: &str, id: &str) -> Value {
-    json!({ "type": kind, "id": id })
+impl<'m> Expanded<'m> {
+    fn new(model: &'m DataverseModel) -> Result<Expanded<'m>, Box<dyn Error>> {
+        let user_unit: BTreeMap<&str, &str> = model
+            .users
+            .iter()
+            .map(|u| (u.id.as_str(), u.business_unit.as_str()))
+            .collect();
+        let team_unit: BTreeMap<&str, &str> = model
+            .teams
+            .iter()
+            .map(|t| (t.id.as_str(), t.business_unit.as_str()))
+            .collect();
+        let mut user_roles: BTreeMap<&str, BTreeSet<(&str, &str)>> = BTreeMap::new();
+        let mut team_roles: BTreeMap<&str, BTreeSet<(&str, &str)>> = BTreeMap::new();
+        for a in &model.role_assignments {
+            let (map, who, home) = match &a.principal {
+                PrincipalRef::User(u) => (&mut user_roles, u, user_unit.get(u.as_str())),
+                PrincipalRef::Team(t) => (&mut team_roles, t, team_unit.get(t.as_str())),
+            };
+            let anchor = a
+                .business_unit
+                .as_deref()
+                .or(home.copied())
+                .ok_or("unknown principal")?;
+            map.entry(who.as_str())
+                .or_default()
+                .insert((a.role.as_str(), anchor));
+        }
+        let mut user_teams: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for t in &model.teams {
+            for m in &t.members {
+                user_teams
+                    .entry(m.as_str())
+                    .or_default()
+                    .push(t.id.as_str());
+            }
+        }
+        let mut subtree: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for b in &model.business_units {
+            // Every unit belongs to its own subtree and to each ancestor's.
+            let mut at = Some(b.id.as_str());
+            let mut steps = 0;
+            while let Some(unit) = at {
+                subtree.entry(unit).or_default().push(b.id.as_str());
+                at = model
+                    .business_units
+                    .iter()
+                    .find(|x| x.id == unit)
+                    .and_then(|x| x.parent.as_deref());
+                steps += 1;
+                if steps > model.business_units.len() {
+                    return Err("business unit cycle".into());
+                }
+            }
+        }
+        Ok(Expanded {
+            user_unit,
+            team_unit,
+            user_roles,
+            team_roles,
+            user_teams,
+            subtree,
+        })
+    }
+
+    /// Every (role, anchor) a user holds, directly or through a team.
+    pub(crate) fn grants_of(&self, user: &str) -> BTreeSet<(&'m str, &'m str)> {
+        let mut out: BTreeSet<(&str, &str)> = self
+            .user_roles
+            .get(user)
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
+        for t in self.user_teams.get(user).into_iter().flatten() {
+            out.extend(self.team_roles.get(t).into_iter().flatten().copied());
+        }
+        out
+    }
 }
 
-fn level_name(level: AccessLevel) -> &'static str {
+/// Cedar and casbin spelling of a level.
+pub(crate) fn level_name(level: AccessLevel) -> &'static str {
     match level {
         AccessLevel::None => "None",
         AccessLevel::User => "Basic",
@@ -96,12 +174,13 @@ fn level_name(level: AccessLevel) -> &'static str {
     }
 }
 
-fn privilege_name(p: Privilege) -> &'static str {
+/// A privilege's name.
+pub(crate) fn privilege_name(p: Privilege) -> &'static str {
     p.name().unwrap_or("?")
 }
 
 /// The level of `privilege` on `table` in `role`, if set.
-fn cell(role: &RoleDef, table: &str, privilege: Privilege) -> Option<AccessLevel> {
+pub(crate) fn cell(role: &RoleDef, table: &str, privilege: Privilege) -> Option<AccessLevel> {
     role.privileges
         .get(table)?
         .iter()
@@ -110,7 +189,7 @@ fn cell(role: &RoleDef, table: &str, privilege: Privilege) -> Option<AccessLevel
 }
 
 impl Peers {
-    /// Loads `model` into the three engines.
+    /// Loads `model` into accessgate and every peer encoding.
     ///
     /// # Errors
     /// When the model uses something outside the encoded part (see the crate docs), or an engine
@@ -130,237 +209,25 @@ impl Peers {
                 .iter()
                 .any(|t| t.ownership != TableOwnership::UserOrTeam)
             || model.teams.iter().any(|t| t.kind != TeamKind::Owner)
+            || model.records.iter().any(|r| r.owner.is_none())
         {
             return Err("model outside the part both peers encode".into());
         }
         let policy = model.build()?;
-
-        let user_unit: BTreeMap<&str, &str> = model
-            .users
-            .iter()
-            .map(|u| (u.id.as_str(), u.business_unit.as_str()))
-            .collect();
-        let team_unit: BTreeMap<&str, &str> = model
-            .teams
-            .iter()
-            .map(|t| (t.id.as_str(), t.business_unit.as_str()))
-            .collect();
-        // Role assignments as (principal, role, anchor).
-        let mut user_roles: BTreeMap<&str, BTreeSet<(&str, &str)>> = BTreeMap::new();
-        let mut team_roles: BTreeMap<&str, BTreeSet<(&str, &str)>> = BTreeMap::new();
-        for a in &model.role_assignments {
-            match &a.principal {
-                PrincipalRef::User(u) => {
-                    let anchor = a
-                        .business_unit
-                        .as_deref()
-                        .or(user_unit.get(u.as_str()).copied())
-                        .ok_or("unknown user")?;
-                    user_roles
-                        .entry(u.as_str())
-                        .or_default()
-                        .insert((a.role.as_str(), anchor));
-                }
-                PrincipalRef::Team(t) => {
-                    let anchor = a
-                        .business_unit
-                        .as_deref()
-                        .or(team_unit.get(t.as_str()).copied())
-                        .ok_or("unknown team")?;
-                    team_roles
-                        .entry(t.as_str())
-                        .or_default()
-                        .insert((a.role.as_str(), anchor));
-                }
-            }
-        }
-        let mut user_teams: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for t in &model.teams {
-            for m in &t.members {
-                user_teams
-                    .entry(m.as_str())
-                    .or_default()
-                    .push(t.id.as_str());
-            }
-        }
-
-        // Cedar entities.
-        let mut entities: Vec<Value> = Vec::new();
-        for bu in &model.business_units {
-            let parents: Vec<Value> = bu.parent.iter().map(|p| uid("Unit", p)).collect();
-            entities.push(json!({ "uid": uid("Unit", &bu.id), "attrs": {}, "parents": parents }));
-        }
-        for r in &model.roles {
-            entities.push(json!({ "uid": uid("Role", &r.id), "attrs": {}, "parents": [] }));
-        }
-        for t in &model.teams {
-            let roles: BTreeSet<&str> = team_roles
-                .get(t.id.as_str())
-                .into_iter()
-                .flatten()
-                .map(|(r, _)| *r)
-                .collect();
-            let parents: Vec<Value> = roles.iter().map(|r| uid("Role", r)).collect();
-            entities.push(json!({ "uid": uid("Team", &t.id), "attrs": {}, "parents": parents }));
-        }
-        for u in &model.users {
-            let teams = user_teams.get(u.id.as_str()).cloned().unwrap_or_default();
-            let mut anchors: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-            let mut direct: BTreeSet<&str> = BTreeSet::new();
-            for &(role, anchor) in user_roles.get(u.id.as_str()).into_iter().flatten() {
-                anchors.entry(role).or_default().insert(anchor);
-                direct.insert(role);
-            }
-            for t in &teams {
-                for &(role, anchor) in team_roles.get(t).into_iter().flatten() {
-                    anchors.entry(role).or_default().insert(anchor);
-                }
-            }
-            let attrs: serde_json::Map<String, Value> = anchors
-                .iter()
-                .map(|(role, units)| {
-                    (
-                        format!("a_{role}"),
-                        Value::Array(units.iter().map(|b| entity("Unit", b)).collect()),
-                    )
-                })
-                .collect();
-            let parents: Vec<Value> = teams
-                .iter()
-                .map(|t| uid("Team", t))
-                .chain(direct.iter().map(|r| uid("Role", r)))
-                .collect();
-            entities.push(json!({ "uid": uid("User", &u.id), "attrs": attrs, "parents": parents }));
-        }
-        for r in &model.records {
-            let (owner, owner_unit) = match &r.owner {
-                Some(PrincipalRef::User(u)) => (
-                    entity("User", u),
-                    user_unit.get(u.as_str()).copied().ok_or("unknown owner")?,
-                ),
-                Some(PrincipalRef::Team(t)) => (
-                    entity("Team", t),
-                    team_unit.get(t.as_str()).copied().ok_or("unknown owner")?,
-                ),
-                None => return Err("record without owner".into()),
-            };
-            let unit = r.owning_business_unit.as_deref().unwrap_or(owner_unit);
-            entities.push(json!({
-                "uid": uid("Record", &r.id),
-                "attrs": { "table": r.table, "owner": owner, "unit": entity("Unit", unit) },
-                "parents": []
-            }));
-        }
-        let cedar_entities = Entities::from_json_value(Value::Array(entities), None)?;
-
-        // Cedar policies: one per role, table, privilege and level.
-        let mut text = String::new();
-        let mut cedar_policy_count = 0;
-        for role in &model.roles {
-            for table in &model.tables {
-                for p in PRIVILEGES {
-                    let Some(level) = cell(role, &table.id, p) else {
-                        continue;
-                    };
-                    let reach = match level {
-                        AccessLevel::None => continue,
-                        AccessLevel::User => "principal in resource.owner".to_owned(),
-                        AccessLevel::BusinessUnit => format!(
-                            "principal in resource.owner || (principal has a_{r} && principal.a_{r}.contains(resource.unit))",
-                            r = role.id
-                        ),
-                        AccessLevel::ParentChild => format!(
-                            "principal in resource.owner || (principal has a_{r} && resource.unit in principal.a_{r})",
-                            r = role.id
-                        ),
-                        AccessLevel::Organization => "true".to_owned(),
-                    };
-                    text.push_str(&format!(
-                        "permit(principal in Role::\"{}\", action == Action::\"{}\", resource is Record) \
-                         when {{ resource.table == \"{}\" && ({reach}) }};\n",
-                        role.id,
-                        privilege_name(p),
-                        table.id
-                    ));
-                    cedar_policy_count += 1;
-                }
-            }
-        }
-        let cedar_policies: PolicySet = text.parse()?;
-
-        // casbin: subjects are role@anchor pairs.
-        let mut p_lines: BTreeSet<Vec<String>> = BTreeSet::new();
-        let mut g_lines: BTreeSet<Vec<String>> = BTreeSet::new();
-        let roles: BTreeMap<&str, &RoleDef> =
-            model.roles.iter().map(|r| (r.id.as_str(), r)).collect();
-        let mut pairs: BTreeSet<(&str, &str)> = BTreeSet::new();
-        for (user, held) in &user_roles {
-            for &(role, anchor) in held {
-                g_lines.insert(vec![user.to_string(), format!("{role}@{anchor}")]);
-                pairs.insert((role, anchor));
-            }
-        }
-        for (team, held) in &team_roles {
-            for &(role, anchor) in held {
-                g_lines.insert(vec![team.to_string(), format!("{role}@{anchor}")]);
-                pairs.insert((role, anchor));
-            }
-        }
-        for (user, teams) in &user_teams {
-            for t in teams {
-                g_lines.insert(vec![user.to_string(), t.to_string()]);
-            }
-        }
-        for (role, anchor) in pairs {
-            let Some(def) = roles.get(role) else {
-                continue;
-            };
-            for table in &model.tables {
-                for p in PRIVILEGES {
-                    match cell(def, &table.id, p) {
-                        None | Some(AccessLevel::None) => {}
-                        Some(level) => {
-                            p_lines.insert(vec![
-                                format!("{role}@{anchor}"),
-                                table.id.clone(),
-                                privilege_name(p).to_owned(),
-                                level_name(level).to_owned(),
-                                anchor.to_owned(),
-                            ]);
-                        }
-                    }
-                }
-            }
-        }
-        let g2_lines: Vec<Vec<String>> = model
-            .business_units
-            .iter()
-            .filter_map(|b| b.parent.as_ref().map(|p| vec![b.id.clone(), p.clone()]))
-            .collect();
-        let casbin_policy_count = p_lines.len();
-        let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-        let casbin = runtime.block_on(async {
-            let m = DefaultModel::from_str(CASBIN_MODEL).await?;
-            let mut e = Enforcer::new(m, MemoryAdapter::default()).await?;
-            e.add_policies(p_lines.into_iter().collect()).await?;
-            e.add_grouping_policies(g_lines.into_iter().collect())
-                .await?;
-            if !g2_lines.is_empty() {
-                e.add_named_grouping_policies("g2", g2_lines).await?;
-            }
-            Ok::<_, casbin::Error>(e)
-        })?;
-
+        let x = Expanded::new(model)?;
+        let cedar = cedar::encodings(model, &x)?;
+        let casbin = casbin::encodings(model, &x)?;
         Ok(Peers {
             policy,
-            cedar_policies,
-            cedar_entities,
-            authorizer: Authorizer::new(),
+            cedar,
             casbin,
-            cedar_policy_count,
-            casbin_policy_count,
             model: model.clone(),
         })
+    }
+
+    /// The model the engines were loaded with.
+    pub fn model(&self) -> &DataverseModel {
+        &self.model
     }
 
     /// `count` requests: users, privileges and records drawn with a fixed generator.
@@ -376,33 +243,31 @@ impl Peers {
             x ^= x << 17;
             (x % n.max(1) as u64) as usize
         };
+        let user_unit: BTreeMap<&str, &str> = m
+            .users
+            .iter()
+            .map(|u| (u.id.as_str(), u.business_unit.as_str()))
+            .chain(
+                m.teams
+                    .iter()
+                    .map(|t| (t.id.as_str(), t.business_unit.as_str())),
+            )
+            .collect();
         let mut out = Vec::with_capacity(count);
         for _ in 0..count {
             let u = &m.users[next(m.users.len())];
             let r = &m.records[next(m.records.len())];
             let p = PRIVILEGES[next(PRIVILEGES.len())];
-            let (owner, owner_unit) = match &r.owner {
-                Some(PrincipalRef::User(o)) => (
-                    o.clone(),
-                    m.users
-                        .iter()
-                        .find(|x| &x.id == o)
-                        .map(|x| x.business_unit.clone()),
-                ),
-                Some(PrincipalRef::Team(t)) => (
-                    t.clone(),
-                    m.teams
-                        .iter()
-                        .find(|x| &x.id == t)
-                        .map(|x| x.business_unit.clone()),
-                ),
+            let owner = match &r.owner {
+                Some(PrincipalRef::User(o) | PrincipalRef::Team(o)) => o.clone(),
                 None => return Err("record without owner".into()),
             };
             let unit = r
                 .owning_business_unit
-                .clone()
-                .or(owner_unit)
-                .ok_or("unknown owner")?;
+                .as_deref()
+                .or(user_unit.get(owner.as_str()).copied())
+                .ok_or("unknown owner")?
+                .to_owned();
             let principal: EntityUid = format!("User::\"{}\"", u.id).parse()?;
             let action: EntityUid = format!("Action::\"{}\"", privilege_name(p)).parse()?;
             let resource: EntityUid = format!("Record::\"{}\"", r.id).parse()?;
@@ -436,21 +301,5 @@ impl Peers {
             .check(r.user, r.privilege, r.record)
             .decision()
             .is_allow()
-    }
-
-    /// Cedar's decision.
-    pub fn cedar(&self, r: &PeerRequest) -> bool {
-        self.authorizer
-            .is_authorized(&r.cedar, &self.cedar_policies, &self.cedar_entities)
-            .decision()
-            == cedar_policy::Decision::Allow
-    }
-
-    /// casbin's decision; an evaluation error counts as deny.
-    pub fn casbin(&self, r: &PeerRequest) -> bool {
-        let [a, b, c, d, e] = &r.casbin;
-        self.casbin
-            .enforce((a.as_str(), b.as_str(), c.as_str(), d.as_str(), e.as_str()))
-            .unwrap_or(false)
     }
 }
