@@ -75,6 +75,7 @@
 mod batch;
 mod core;
 pub mod dataverse;
+pub mod diagnostics;
 pub mod flows;
 pub mod folders;
 mod limits;
@@ -84,6 +85,7 @@ pub mod scenario;
 
 pub use crate::batch::authorize_many;
 pub use crate::core::{AccessLevel, Decision, Privilege, UnknownPrivilege};
+pub use crate::diagnostics::BuildDiagnostic;
 pub use crate::limits::BuildLimits;
 pub use crate::policy::{BuildError, Policy, PolicyDocument};
 pub use crate::request::{authorize, Reason, Request, Response, System};

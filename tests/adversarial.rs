@@ -162,13 +162,13 @@ fn business_unit_cycles_are_errors() {
     m.business_units.push(BusinessUnitDef::child("b", "a"));
     assert_eq!(
         dataverse_error(&m),
-        "business unit `a` is its own ancestor: parents form a cycle"
+        "business unit `a` is its own ancestor: parents form the cycle `a` → `b` → `a`"
     );
     let mut m = base();
     m.business_units[0].parent = Some("root".into());
     assert_eq!(
         dataverse_error(&m),
-        "business unit `root` is its own ancestor: parents form a cycle"
+        "business unit `root` is its own ancestor: parents form the cycle `root` → `root`"
     );
     let mut m = base();
     m.business_units.push(BusinessUnitDef::root("second"));

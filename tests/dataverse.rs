@@ -56,7 +56,7 @@ fn bad_models_fail_with_precise_errors() {
                 m.business_units.push(BusinessUnitDef::child("x", "y"));
                 m.business_units.push(BusinessUnitDef::child("y", "x"));
             }),
-            "business unit `x` is its own ancestor: parents form a cycle",
+            "business unit `x` is its own ancestor: parents form the cycle `x` → `y` → `x`",
         ),
         (
             error_of(|m| m.business_units[0].parent = Some("sales".into())),

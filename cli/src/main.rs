@@ -11,7 +11,6 @@
 mod admin;
 mod check;
 mod explain;
-mod hint;
 mod html;
 mod import;
 mod input;

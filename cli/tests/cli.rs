@@ -188,16 +188,73 @@ fn check_misspelt_field_has_line_column_and_hint() -> TestResult {
     Ok(())
 }
 
-/// A cycle of business units names a unit on it.
+/// A cycle of business units names the whole cycle, at the first unit's parent.
 #[test]
 fn check_business_unit_cycle() -> TestResult {
+    let path = own("unit_cycle.json");
     accessgate()?
-        .args(["check", &own("unit_cycle.json")])
+        .args(["check", &path])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "dataverse model: business unit `sales` is its own ancestor: parents form a cycle",
-        ));
+        .stderr(
+            predicate::str::contains(format!(
+                "{path}:5:23: model does not build: dataverse model: business unit `sales` is its \
+             own ancestor: parents form the cycle `sales` → `emea` → `sales`\n  \
+             at dataverse.business_units[1].parent\n"
+            ))
+            .and(predicate::str::contains(format!(
+                "  see also {path}:6:22 (dataverse.business_units[2].parent)"
+            ))),
+        );
+    Ok(())
+}
+
+/// Every mistake at once, each at its line and column with its path, in the file's order.
+#[test]
+fn check_reports_every_mistake_with_its_place() -> TestResult {
+    let text = "{\"dataverse\": {\n\
+        \"business_units\": [{\"id\": \"contoso\"}],\n\
+        \"roles\": [{\"id\": \"salesperson\"}],\n\
+        \"users\": [{\"id\": \"bob\", \"business_unit\": \"contoso\"},\n\
+                  {\"id\": \"bob\", \"business_unit\": \"contso\"}],\n\
+        \"role_assignments\": [{\"principal\": {\"user\": \"bob\"}, \"role\": \"salesman\"}]\n\
+        }}\n";
+    let path = scratch("every_mistake.json", text)?;
+    // The places, computed from the text rather than copied from the output.
+    let place = |line: usize, needle: &str| -> Result<String, String> {
+        let column = text
+            .lines()
+            .nth(line - 1)
+            .and_then(|l| l.find(needle))
+            .ok_or(format!("{needle} not on line {line}"))?;
+        Ok(format!("{path}:{line}:{}:", column + 1))
+    };
+    let out = accessgate()?.args(["check", &path]).output()?;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr)?;
+    let errors: Vec<&str> = stderr.split("error: ").skip(1).collect();
+    assert_eq!(errors.len(), 3, "{stderr}");
+    assert!(errors[0].starts_with(&format!(
+        "{} model does not build: dataverse model: user `bob` is defined twice\n  at dataverse.users[1].id",
+        place(5, "\"id\"")?
+    )), "{stderr}");
+    assert!(errors[1].starts_with(&format!(
+        "{} model does not build: dataverse model: user `bob` names business unit `contso`, which does not exist\n  at dataverse.users[1].business_unit",
+        place(5, "\"business_unit\"")?
+    )), "{stderr}");
+    assert!(
+        errors[1].contains("hint: did you mean `contoso`?"),
+        "{stderr}"
+    );
+    assert!(errors[2].starts_with(&format!(
+        "{} model does not build: dataverse model: a role assignment names role `salesman`, which does not exist\n  at dataverse.role_assignments[0].role",
+        place(6, "\"role\"")?
+    )), "{stderr}");
+    assert!(
+        errors[2].contains("hint: did you mean `salesperson`?"),
+        "{stderr}"
+    );
+    assert!(stderr.ends_with("3 errors\n"), "{stderr}");
     Ok(())
 }
 

@@ -170,7 +170,14 @@ impl Compiler<'_> {
                 }
             }
             TreeShapeError::Cycle { node } | TreeShapeError::SelfParent { node } => {
-                ModelError::BusinessUnitCycle { id: bu_name(node) }
+                let cycle: Vec<String> = Tree::cycle_from(&parents, node)
+                    .into_iter()
+                    .map(bu_name)
+                    .collect();
+                ModelError::BusinessUnitCycle {
+                    id: cycle.first().cloned().unwrap_or_else(|| bu_name(node)),
+                    cycle,
+                }
             }
         })?;
         let deepest = (0..parents.len() as u32).map(|u| tree.depth(u)).max();

@@ -401,8 +401,10 @@ impl Configuration {
             .collect();
         parents.push(Some(parent));
         // A new leaf under an existing unit keeps the tree a tree: this cannot fail.
-        let tree = Tree::build(&parents)
-            .map_err(|_| ModelError::BusinessUnitCycle { id: def.id.clone() })?;
+        let tree = Tree::build(&parents).map_err(|_| ModelError::BusinessUnitCycle {
+            id: def.id.clone(),
+            cycle: vec![def.id.clone()],
+        })?;
         self.tree = Arc::new(tree);
         Ok(())
     }
