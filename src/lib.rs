@@ -80,6 +80,7 @@ pub mod flows;
 pub mod folders;
 mod limits;
 mod policy;
+mod record;
 mod request;
 pub mod scenario;
 
@@ -88,4 +89,5 @@ pub use crate::core::{AccessLevel, Decision, Privilege, UnknownPrivilege};
 pub use crate::diagnostics::BuildDiagnostic;
 pub use crate::limits::BuildLimits;
 pub use crate::policy::{BuildError, Policy, PolicyDocument};
+pub use crate::record::DecisionRecord;
 pub use crate::request::{authorize, Reason, Request, Response, System};
