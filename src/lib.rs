@@ -5,7 +5,7 @@
 //! [`authorize`] call on an in-memory snapshot. No server, no I/O.
 //!
 //! ```
-//! use accessgate::{authorize, PolicyDocument, Privilege, Request};
+//! use accessgate::{authorize, PolicyDocument, RecordPrivilege, Request};
 //!
 //! let doc: PolicyDocument = serde_json::from_str(r#"{
 //!   "dataverse": {
@@ -18,7 +18,7 @@
 //!   }
 //! }"#)?;
 //! let policy = doc.build()?;
-//! let request = Request::record("alice", Privilege::READ, "fabrikam");
+//! let request = Request::record("alice", RecordPrivilege::Read, "fabrikam");
 //! let response = authorize(&policy, &request);
 //! assert!(!response.decision().is_allow());
 //! assert_eq!(
@@ -85,7 +85,9 @@ mod request;
 pub mod scenario;
 
 pub use crate::batch::authorize_many;
-pub use crate::core::{AccessLevel, Decision, Privilege, UnknownPrivilege};
+pub use crate::core::{
+    AccessLevel, Decision, NotOneRecordPrivilege, Privilege, RecordPrivilege, UnknownPrivilege,
+};
 pub use crate::diagnostics::BuildDiagnostic;
 pub use crate::limits::BuildLimits;
 pub use crate::policy::{BuildError, Policy, PolicyDocument};

@@ -18,7 +18,7 @@ use crate::request::{Reason, Response, System};
 /// `record`, `table` and `privilege`. Parts a reason does not have are left out.
 ///
 /// ```
-/// use accessgate::{authorize, PolicyDocument, Privilege, Request};
+/// use accessgate::{authorize, PolicyDocument, RecordPrivilege, Request};
 ///
 /// let doc: PolicyDocument = serde_json::from_str(r#"{"dataverse": {
 ///   "business_units": [{"id": "contoso"}],
@@ -29,7 +29,7 @@ use crate::request::{Reason, Response, System};
 ///   "records": [{"id": "a1", "table": "account", "owner": {"user": "alice"}}]
 /// }}"#)?;
 /// let policy = doc.build()?;
-/// let response = authorize(&policy, &Request::record("alice", Privilege::READ, "a1"));
+/// let response = authorize(&policy, &Request::record("alice", RecordPrivilege::Read, "a1"));
 /// let record = response.to_record(&policy);
 /// assert_eq!(record.role.as_deref(), Some("reader"));
 /// assert_eq!(record.level.as_deref(), Some("Organization"));

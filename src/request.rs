@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::{Decision, Privilege};
+use crate::core::{Decision, RecordPrivilege};
 use crate::dataverse::{
     ActionReason, AssignQuery, AssociateManyQuery, AssociateQuery, ColumnQuery, ColumnReason,
     CreateColumnQuery, CreateQuery, DataverseRequest, DesktopFlowQuery, MiscPrivilegeQuery,
@@ -34,7 +34,7 @@ pub enum Request {
 
 impl Request {
     /// May `user` use `privilege` on the record with id `record`? (Dataverse)
-    pub fn record(user: &str, privilege: Privilege, record: &str) -> Request {
+    pub fn record(user: &str, privilege: RecordPrivilege, record: &str) -> Request {
         Request::Dataverse(DataverseRequest::Record(RecordQuery {
             user: user.into(),
             privilege,
@@ -332,7 +332,7 @@ impl fmt::Display for Explained<'_> {
 /// reason naming it.
 ///
 /// ```
-/// use accessgate::{authorize, PolicyDocument, Request, Privilege};
+/// use accessgate::{authorize, PolicyDocument, Request, RecordPrivilege};
 ///
 /// let doc: PolicyDocument = serde_json::from_str(r#"{
 ///   "dataverse": {
@@ -345,7 +345,7 @@ impl fmt::Display for Explained<'_> {
 ///   }
 /// }"#)?;
 /// let policy = doc.build()?;
-/// let request = Request::record("alice", Privilege::READ, "a1");
+/// let request = Request::record("alice", RecordPrivilege::Read, "a1");
 /// let response = authorize(&policy, &request);
 /// assert!(response.decision().is_allow());
 /// println!("{}", response.explain(&policy));

@@ -60,3 +60,59 @@ fn records_agree_with_responses() -> Result<(), Box<dyn Error>> {
     assert!(named > 0, "no role-level decision in the fixtures");
     Ok(())
 }
+
+/// A user whose only role comes through an owner team is denied with a reason that says so and
+/// names the option, and lint reports the user; with the option on, the user is admitted.
+#[test]
+fn owner_team_only_user_names_the_option() -> Result<(), Box<dyn Error>> {
+    use accessgate::dataverse::{lint, Admission, LintCode};
+    use accessgate::{PolicyDocument, RecordPrivilege, Request};
+
+    let mut doc: PolicyDocument = serde_json::from_str(
+        r#"{"dataverse": {
+      "business_units": [{"id": "contoso"}],
+      "tables": [{"id": "account"}],
+      "roles": [{"id": "reader", "privileges": {"account": {"Read": "Organization"}}}],
+      "users": [{"id": "alice", "business_unit": "contoso"}],
+      "teams": [{"id": "sales", "business_unit": "contoso", "kind": "owner", "members": ["alice"]}],
+      "role_assignments": [{"principal": {"team": "sales"}, "role": "reader"}],
+      "records": [{"id": "a1", "table": "account", "owner": {"team": "sales"}}]
+    }}"#,
+    )?;
+    let policy = doc.build()?;
+    let response = authorize(
+        &policy,
+        &Request::record("alice", RecordPrivilege::Read, "a1"),
+    );
+    assert_eq!(
+        response.reason(),
+        &Reason::Record(RecordReason::NotAdmitted(Admission::OnlyOwnerTeamRoles))
+    );
+    assert_eq!(response.code(), "not_admitted");
+    assert_eq!(
+        response.explain(&policy).to_string(),
+        "denied: not admitted to the environment: every role of the user comes through an owner \
+         team, and owner-team roles do not admit a user unless the option \
+         `owner_team_roles_admit` is on (A11)"
+    );
+    let model = doc.dataverse.as_mut().ok_or("no model")?;
+    let findings = lint(model);
+    let finding = findings
+        .iter()
+        .find(|l| l.code == LintCode::AG006)
+        .ok_or("no AG006 finding")?;
+    assert!(
+        finding.message.contains("`owner_team_roles_admit`"),
+        "{}",
+        finding.message
+    );
+
+    model.options.owner_team_roles_admit = true;
+    let policy = doc.build()?;
+    let response = authorize(
+        &policy,
+        &Request::record("alice", RecordPrivilege::Read, "a1"),
+    );
+    assert!(response.decision().is_allow());
+    Ok(())
+}

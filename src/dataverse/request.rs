@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
-use crate::core::{AccessLevel, Privilege};
+use crate::core::{AccessLevel, Privilege, RecordPrivilege};
 use crate::request::Reason;
 
 use crate::dataverse::actions::action::ActionReason;
@@ -77,7 +77,7 @@ pub struct RecordQuery {
     /// The user id.
     pub user: String,
     /// Exactly one of Read, Write, Delete, Append, AppendTo, Assign, Share.
-    pub privilege: Privilege,
+    pub privilege: RecordPrivilege,
     /// The record, by id or by facts.
     pub record: RecordRef,
 }
@@ -324,13 +324,13 @@ impl DataversePolicy {
                 let user_id = user(&q.user)?;
                 match &q.record {
                     RecordRef::Id(r) => {
-                        Reason::Record(self.check(user_id, q.privilege, record(r)?))
+                        Reason::Record(self.check(user_id, q.privilege.into(), record(r)?))
                     }
                     RecordRef::Facts(doc) => {
                         let facts = self.facts_of(doc)?;
                         Reason::Record(self.check_facts(
                             user_id,
-                            q.privilege,
+                            q.privilege.into(),
                             &facts,
                             &self.records,
                         ))

@@ -339,7 +339,7 @@ impl Compiler<'_> {
             for (u, user) in users.iter_mut().enumerate() {
                 let derived = delta::derive_grants(&inputs, u as u32, user.business_unit);
                 let enabled = m.users.get(u).is_some_and(|d| d.enabled);
-                user.admission = delta::admission(&options, enabled, user.gate, derived.admits);
+                user.admission = delta::admission(&options, enabled, user.gate, &derived);
                 user.system_administrator = derived.system_administrator;
                 user_grants.push_row(&derived.grants);
             }
