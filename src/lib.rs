@@ -65,9 +65,12 @@
 //!
 //! # Crate features
 //!
-//! None: serde is always on, because models, requests and scenarios are documents. The library
-//! does no I/O and depends on serde, thiserror, bitflags, indexmap and smallvec only; the web
-//! service, the SQLite example and the peer benchmarks are separate workspace members.
+//! * `schema` (off by default): [`schema`], the JSON Schemas (draft 2020-12) of the model
+//!   document, requests and responses, generated from the types with `schemars`.
+//!
+//! serde is always on, because models, requests and scenarios are documents. By default the
+//! library does no I/O and depends on serde, thiserror, bitflags, indexmap and smallvec only; the
+//! web service, the SQLite example and the peer benchmarks are separate workspace members.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -83,6 +86,8 @@ mod policy;
 mod record;
 mod request;
 pub mod scenario;
+#[cfg(feature = "schema")]
+pub mod schema;
 
 pub use crate::batch::authorize_many;
 pub use crate::core::{

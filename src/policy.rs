@@ -13,6 +13,7 @@ use crate::limits::BuildLimits;
 /// A system left out is not configured: requests to it deny with
 /// [`Reason::NotConfigured`](crate::Reason::NotConfigured).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PolicyDocument {
     /// Dataverse record security.

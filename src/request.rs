@@ -51,8 +51,9 @@ impl From<DataverseRequest> for Request {
 
 /// The JSON form: every kind of every system in one internally tagged list.
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
-enum WireRequest {
+pub(crate) enum WireRequest {
     Record(RecordQuery),
     Create(CreateQuery),
     Associate(AssociateQuery),
@@ -109,6 +110,7 @@ impl From<Request> for WireRequest {
 
 /// The three permission systems.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum System {
     /// Dataverse record security.

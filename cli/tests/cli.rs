@@ -1106,3 +1106,114 @@ fn import_bad_input_exits_2() -> TestResult {
         .stderr(predicate::str::contains("unmapped: `Roles/R.xml`"));
     Ok(())
 }
+
+/// The repository's root.
+fn root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The committed schema `name` as JSON.
+fn committed_schema(name: &str) -> Result<serde_json::Value, Box<dyn Error>> {
+    let text = std::fs::read_to_string(root().join("schema").join(format!("{name}.json")))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// The committed schemas are the ones the types generate today: regenerate them with
+/// `cargo run -p accessgate-cli -- schema --write schema` when this fails.
+#[test]
+fn committed_schemas_are_current() -> TestResult {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("schema-now");
+    let dir = dir.display().to_string();
+    accessgate()?
+        .args(["schema", "--write", &dir])
+        .assert()
+        .code(0);
+    for name in ["policy-document", "request", "response", "decision-record"] {
+        let now = std::fs::read_to_string(Path::new(&dir).join(format!("{name}.json")))?;
+        let committed =
+            std::fs::read_to_string(root().join("schema").join(format!("{name}.json")))?;
+        assert!(
+            now == committed,
+            "schema/{name}.json is stale: run `cargo run -p accessgate-cli -- schema --write schema`"
+        );
+    }
+    // The library's schema is what the command prints.
+    let printed = accessgate()?.args(["schema", "policy-document"]).output()?;
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&printed.stdout)?,
+        accessgate::schema::policy_document().to_value()
+    );
+    Ok(())
+}
+
+/// Every fixture model, scenario model and scenario request validates against the committed
+/// schemas; a model with a misspelt field and a request for `Read | Write` do not.
+#[test]
+fn fixtures_validate_against_the_schemas() -> TestResult {
+    let model = jsonschema::validator_for(&committed_schema("policy-document")?)?;
+    let request = jsonschema::validator_for(&committed_schema("request")?)?;
+    let explain = |v: &jsonschema::Validator, doc: &serde_json::Value| -> String {
+        v.iter_errors(doc)
+            .take(3)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let mut models = 0;
+    for entry in std::fs::read_dir(root().join("fixtures/scenarios"))? {
+        let path = entry?.path();
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+        let m = &doc["model"];
+        assert!(
+            model.is_valid(m),
+            "{}: {}",
+            path.display(),
+            explain(&model, m)
+        );
+        models += 1;
+        let cases = doc["cases"].as_array().into_iter().flatten();
+        let variant_cases = doc["variants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|v| v["cases"].as_array().into_iter().flatten());
+        for case in cases.chain(variant_cases) {
+            let r = &case["request"];
+            assert!(
+                request.is_valid(r),
+                "{}: {}",
+                path.display(),
+                explain(&request, r)
+            );
+        }
+    }
+    for dir in ["fixtures/dataverse", "fixtures/diff"] {
+        for entry in std::fs::read_dir(root().join(dir))? {
+            let path = entry?.path();
+            let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+            // A bare Dataverse model is the `dataverse` of a document.
+            let doc = match doc.get("dataverse") {
+                Some(_) => doc,
+                None => serde_json::json!({ "dataverse": doc }),
+            };
+            assert!(
+                model.is_valid(&doc),
+                "{}: {}",
+                path.display(),
+                explain(&model, &doc)
+            );
+            models += 1;
+        }
+    }
+    let clean: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(own("clean.json"))?)?;
+    assert!(model.is_valid(&clean), "{}", explain(&model, &clean));
+    assert!(models > 20);
+
+    let misspelt: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(own("misspelt_field.json"))?)?;
+    assert!(!model.is_valid(&misspelt));
+    let two = serde_json::json!({"kind": "record", "user": "a", "privilege": "Read | Write", "record": "r"});
+    assert!(!request.is_valid(&two));
+    Ok(())
+}

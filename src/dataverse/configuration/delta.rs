@@ -34,6 +34,7 @@ use crate::limits::BuildLimits;
 
 /// One change to a Dataverse configuration, by the ids of the model document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "change", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum ConfigChange {
