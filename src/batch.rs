@@ -10,7 +10,7 @@ use crate::request::{authorize, Request, Response};
 /// answers "which records of this table" in one scan.
 ///
 /// ```
-/// use accessgate::{authorize_many, PolicyDocument, Privilege, Request};
+/// use accessgate::{authorize_many, PolicyDocument, RecordPrivilege, Request};
 ///
 /// let doc: PolicyDocument = serde_json::from_str(r#"{
 ///   "dataverse": {
@@ -24,7 +24,7 @@ use crate::request::{authorize, Request, Response};
 ///   }
 /// }"#)?;
 /// let policy = doc.build()?;
-/// let read = |record: &str| Request::record("alice", Privilege::READ, record);
+/// let read = |record: &str| Request::record("alice", RecordPrivilege::Read, record);
 /// let responses = authorize_many(&policy, &[read("a1"), read("b1")]);
 /// assert!(responses[0].decision().is_allow());
 /// assert!(!responses[1].decision().is_allow());

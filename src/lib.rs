@@ -5,7 +5,7 @@
 //! [`authorize`] call on an in-memory snapshot. No server, no I/O.
 //!
 //! ```
-//! use accessgate::{authorize, PolicyDocument, Privilege, Request};
+//! use accessgate::{authorize, PolicyDocument, RecordPrivilege, Request};
 //!
 //! let doc: PolicyDocument = serde_json::from_str(r#"{
 //!   "dataverse": {
@@ -18,7 +18,7 @@
 //!   }
 //! }"#)?;
 //! let policy = doc.build()?;
-//! let request = Request::record("alice", Privilege::READ, "fabrikam");
+//! let request = Request::record("alice", RecordPrivilege::Read, "fabrikam");
 //! let response = authorize(&policy, &request);
 //! assert!(!response.decision().is_allow());
 //! assert_eq!(
@@ -65,9 +65,12 @@
 //!
 //! # Crate features
 //!
-//! None: serde is always on, because models, requests and scenarios are documents. The library
-//! does no I/O and depends on serde, thiserror, bitflags, indexmap and smallvec only; the web
-//! service, the SQLite example and the peer benchmarks are separate workspace members.
+//! * `schema` (off by default): [`schema`], the JSON Schemas (draft 2020-12) of the model
+//!   document, requests and responses, generated from the types with `schemars`.
+//!
+//! serde is always on, because models, requests and scenarios are documents. By default the
+//! library does no I/O and depends on serde, thiserror, bitflags, indexmap and smallvec only; the
+//! web service, the SQLite example and the peer benchmarks are separate workspace members.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -75,15 +78,23 @@
 mod batch;
 mod core;
 pub mod dataverse;
+pub mod diagnostics;
 pub mod flows;
 pub mod folders;
 mod limits;
 mod policy;
+mod record;
 mod request;
 pub mod scenario;
+#[cfg(feature = "schema")]
+pub mod schema;
 
 pub use crate::batch::authorize_many;
-pub use crate::core::{AccessLevel, Decision, Privilege, UnknownPrivilege};
+pub use crate::core::{
+    AccessLevel, Decision, NotOneRecordPrivilege, Privilege, RecordPrivilege, UnknownPrivilege,
+};
+pub use crate::diagnostics::BuildDiagnostic;
 pub use crate::limits::BuildLimits;
 pub use crate::policy::{BuildError, Policy, PolicyDocument};
+pub use crate::record::DecisionRecord;
 pub use crate::request::{authorize, Reason, Request, Response, System};

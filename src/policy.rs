@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dataverse::{DataverseModel, DataversePolicy, ModelError};
+use crate::diagnostics::BuildDiagnostic;
 use crate::flows::{FlowModel, FlowModelError, FlowPolicy};
 use crate::folders::{FolderModel, FolderModelError, FolderPolicy};
 use crate::limits::BuildLimits;
@@ -12,6 +13,7 @@ use crate::limits::BuildLimits;
 /// A system left out is not configured: requests to it deny with
 /// [`Reason::NotConfigured`](crate::Reason::NotConfigured).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct PolicyDocument {
     /// Dataverse record security.
@@ -52,10 +54,46 @@ pub struct Policy {
 impl PolicyDocument {
     /// Validates every system's model and compiles the snapshot.
     ///
+    /// To see every error of a model at once, each with its JSON path, use
+    /// [`check`](Self::check).
+    ///
     /// # Errors
     /// The first [`BuildError`] found, naming the offending id.
     pub fn build(&self) -> Result<Policy, BuildError> {
         self.build_with_limits(&BuildLimits::default())
+    }
+
+    /// Every error of the document that a build would meet, each with the JSON path of the
+    /// offending entry, up to [`MAX_DIAGNOSTICS`](crate::diagnostics::MAX_DIAGNOSTICS); empty
+    /// exactly when [`build`](Self::build) succeeds.
+    ///
+    /// ```
+    /// use accessgate::PolicyDocument;
+    ///
+    /// let doc: PolicyDocument = serde_json::from_str(r#"{"dataverse": {
+    ///   "business_units": [{"id": "contoso"}, {"id": "sales", "parent": "support"},
+    ///                      {"id": "support", "parent": "sales"}],
+    ///   "users": [{"id": "bob", "business_unit": "contoso"},
+    ///             {"id": "bob", "business_unit": "contoso"}]
+    /// }}"#)?;
+    /// let found: Vec<String> = doc.check().iter().map(|d| d.to_string()).collect();
+    /// assert_eq!(found, [
+    ///     "dataverse.users[1].id: dataverse model: user `bob` is defined twice \
+    ///      (see also dataverse.users[0].id)",
+    ///     "dataverse.business_units[1].parent: dataverse model: business unit `sales` is its \
+    ///      own ancestor: parents form the cycle `sales` → `support` → `sales` \
+    ///      (see also dataverse.business_units[2].parent)",
+    /// ]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check(&self) -> Vec<BuildDiagnostic> {
+        self.check_with_limits(&BuildLimits::default())
+    }
+
+    /// [`check`](Self::check) with explicit [`BuildLimits`]: a model passing one is reported
+    /// once, at its system's key, and not read further.
+    pub fn check_with_limits(&self, limits: &BuildLimits) -> Vec<BuildDiagnostic> {
+        crate::diagnostics::check(self, limits)
     }
 
     /// [`build`](Self::build) with explicit [`BuildLimits`], applied to each system's model.

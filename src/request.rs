@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::{Decision, Privilege};
+use crate::core::{Decision, RecordPrivilege};
 use crate::dataverse::{
     ActionReason, AssignQuery, AssociateManyQuery, AssociateQuery, ColumnQuery, ColumnReason,
     CreateColumnQuery, CreateQuery, DataverseRequest, DesktopFlowQuery, JoinAccessTeamQuery,
@@ -34,7 +34,7 @@ pub enum Request {
 
 impl Request {
     /// May `user` use `privilege` on the record with id `record`? (Dataverse)
-    pub fn record(user: &str, privilege: Privilege, record: &str) -> Request {
+    pub fn record(user: &str, privilege: RecordPrivilege, record: &str) -> Request {
         Request::Dataverse(DataverseRequest::Record(RecordQuery {
             user: user.into(),
             privilege,
@@ -51,8 +51,9 @@ impl From<DataverseRequest> for Request {
 
 /// The JSON form: every kind of every system in one internally tagged list.
 #[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
-enum WireRequest {
+pub(crate) enum WireRequest {
     Record(RecordQuery),
     Create(CreateQuery),
     Associate(AssociateQuery),
@@ -112,6 +113,7 @@ impl From<Request> for WireRequest {
 
 /// The three permission systems.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum System {
     /// Dataverse record security.
@@ -158,6 +160,96 @@ pub enum Reason {
     NotConfigured(System),
 }
 
+impl Reason {
+    /// Allow or deny: what this reason stands for.
+    #[inline]
+    pub fn decision(&self) -> Decision {
+        match self {
+            Reason::Record(r) => r.decision(),
+            Reason::Action(r) => r.decision(),
+            Reason::Column(r) => r.decision(),
+            Reason::Misc(r) => r.decision(),
+            Reason::Flow(r) => r.decision(),
+            Reason::Folder(r) => r.decision(),
+            Reason::UnknownId { .. } | Reason::UnknownColumn { .. } | Reason::NotConfigured(_) => {
+                Decision::Deny
+            }
+        }
+    }
+
+    /// A stable snake_case code for the reason (`"role_level"`, `"no_privilege"`, …).
+    ///
+    /// ```
+    /// use accessgate::{Reason, System};
+    ///
+    /// let reason = Reason::NotConfigured(System::Flows);
+    /// assert_eq!(reason.code(), "not_configured");
+    /// assert_eq!(reason.to_string(), "deny (not_configured): the policy has no flows model");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reason::Record(r) => r.code(),
+            Reason::Action(r) => r.code(),
+            Reason::Column(r) => r.code(),
+            Reason::Misc(r) => r.code(),
+            Reason::Flow(r) => r.code(),
+            Reason::Folder(r) => r.code(),
+            Reason::UnknownId { .. } => "unknown_id",
+            Reason::UnknownColumn { .. } => "unknown_column",
+            Reason::NotConfigured(_) => "not_configured",
+        }
+    }
+
+    /// The system the reason comes from (an unknown id or column is a Dataverse request's).
+    pub fn system(&self) -> System {
+        match self {
+            Reason::Record(_)
+            | Reason::Action(_)
+            | Reason::Column(_)
+            | Reason::Misc(_)
+            | Reason::UnknownId { .. }
+            | Reason::UnknownColumn { .. } => System::Dataverse,
+            Reason::Flow(_) => System::Flows,
+            Reason::Folder(_) => System::Folders,
+            Reason::NotConfigured(system) => *system,
+        }
+    }
+}
+
+/// The decision and the code, then what the reason says without a policy to name its ids:
+/// `deny (not_admitted)`, `deny (unknown_id): user `bob` does not exist in the model`. Use
+/// [`Response::explain`] for the reason in words with names.
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.decision(), self.code())?;
+        match self {
+            Reason::UnknownId { kind, id } => {
+                write!(f, ": {kind} `{id}` does not exist in the model")
+            }
+            Reason::UnknownColumn { table, column } => {
+                write!(
+                    f,
+                    ": table `{table}` has no column `{}`",
+                    column.escape_debug()
+                )
+            }
+            Reason::NotConfigured(system) => write!(f, ": the policy has no {system} model"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// `dataverse`, `flows`, `folders`: the names of the document's keys.
+impl fmt::Display for System {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            System::Dataverse => "dataverse",
+            System::Flows => "flows",
+            System::Folders => "folders",
+        })
+    }
+}
+
 /// The answer to a request: a [`Decision`] and the [`Reason`] for it.
 ///
 /// The decision is derived from the reason, so the two cannot disagree.
@@ -175,17 +267,7 @@ impl Response {
     /// Allow or deny.
     #[inline]
     pub fn decision(&self) -> Decision {
-        match &self.reason {
-            Reason::Record(r) => r.decision(),
-            Reason::Action(r) => r.decision(),
-            Reason::Column(r) => r.decision(),
-            Reason::Misc(r) => r.decision(),
-            Reason::Flow(r) => r.decision(),
-            Reason::Folder(r) => r.decision(),
-            Reason::UnknownId { .. } | Reason::UnknownColumn { .. } | Reason::NotConfigured(_) => {
-                Decision::Deny
-            }
-        }
+        self.reason.decision()
     }
 
     /// Why.
@@ -193,19 +275,10 @@ impl Response {
         &self.reason
     }
 
-    /// A stable snake_case code for the reason (`"role_level"`, `"no_privilege"`, …).
+    /// A stable snake_case code for the reason (`"role_level"`, `"no_privilege"`, …); the same
+    /// as [`Reason::code`].
     pub fn code(&self) -> &'static str {
-        match &self.reason {
-            Reason::Record(r) => r.code(),
-            Reason::Action(r) => r.code(),
-            Reason::Column(r) => r.code(),
-            Reason::Misc(r) => r.code(),
-            Reason::Flow(r) => r.code(),
-            Reason::Folder(r) => r.code(),
-            Reason::UnknownId { .. } => "unknown_id",
-            Reason::UnknownColumn { .. } => "unknown_column",
-            Reason::NotConfigured(_) => "not_configured",
-        }
+        self.reason.code()
     }
 
     /// The reason in words, with the names of `policy`.
@@ -264,7 +337,7 @@ impl fmt::Display for Explained<'_> {
 /// reason naming it.
 ///
 /// ```
-/// use accessgate::{authorize, PolicyDocument, Request, Privilege};
+/// use accessgate::{authorize, PolicyDocument, Request, RecordPrivilege};
 ///
 /// let doc: PolicyDocument = serde_json::from_str(r#"{
 ///   "dataverse": {
@@ -277,7 +350,7 @@ impl fmt::Display for Explained<'_> {
 ///   }
 /// }"#)?;
 /// let policy = doc.build()?;
-/// let request = Request::record("alice", Privilege::READ, "a1");
+/// let request = Request::record("alice", RecordPrivilege::Read, "a1");
 /// let response = authorize(&policy, &request);
 /// assert!(response.decision().is_allow());
 /// println!("{}", response.explain(&policy));

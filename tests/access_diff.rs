@@ -9,6 +9,7 @@ use std::error::Error;
 use std::path::Path;
 
 use accessgate::dataverse::*;
+use accessgate::RecordPrivilege;
 use accessgate::{authorize, AccessLevel, PolicyDocument, Privilege, Request};
 use proptest::prelude::*;
 
@@ -369,7 +370,7 @@ fn csk_fixture_diff_is_exact() -> Result<(), Box<dyn Error>> {
         let request = Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
             accessgate::dataverse::RecordQuery {
                 user: user.into(),
-                privilege: read,
+                privilege: RecordPrivilege::try_from(read)?,
                 record: record.into(),
             },
         ));

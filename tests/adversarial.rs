@@ -21,6 +21,7 @@ use accessgate::folders::{
     FlowDef as FoldersFlowDef, FolderAction, FolderDef, FolderModel, FolderRequest, FolderRole,
     GrantDef, UserDef as FoldersUserDef, UserRole,
 };
+use accessgate::RecordPrivilege;
 use accessgate::{authorize, AccessLevel, Decision, Policy, PolicyDocument, Privilege, Request};
 
 type Result = std::result::Result<(), Box<dyn Error>>;
@@ -29,7 +30,7 @@ fn record(user: &str, privilege: Privilege, record: &str) -> Request {
     Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
         accessgate::dataverse::RecordQuery {
             user: user.into(),
-            privilege,
+            privilege: RecordPrivilege::try_from(privilege).unwrap(),
             record: record.into(),
         },
     ))
@@ -162,13 +163,13 @@ fn business_unit_cycles_are_errors() {
     m.business_units.push(BusinessUnitDef::child("b", "a"));
     assert_eq!(
         dataverse_error(&m),
-        "business unit `a` is its own ancestor: parents form a cycle"
+        "business unit `a` is its own ancestor: parents form the cycle `a` → `b` → `a`"
     );
     let mut m = base();
     m.business_units[0].parent = Some("root".into());
     assert_eq!(
         dataverse_error(&m),
-        "business unit `root` is its own ancestor: parents form a cycle"
+        "business unit `root` is its own ancestor: parents form the cycle `root` → `root`"
     );
     let mut m = base();
     m.business_units.push(BusinessUnitDef::root("second"));
@@ -368,10 +369,11 @@ fn empty_strings() -> Result {
         decide(&policy, &record("alice", Privilege::READ, "")),
         (Decision::Deny, "unknown_id")
     );
-    assert_eq!(
-        decide(&policy, &record("alice", Privilege::empty(), "a1")),
-        (Decision::Deny, "not_a_record_privilege")
+    // An empty set cannot make a record request: reading one is refused.
+    let e = serde_json::from_str::<Request>(
+        r#"{"kind": "record", "user": "alice", "privilege": "", "record": "a1"}"#,
     );
+    assert!(e.is_err());
     Ok(())
 }
 

@@ -9,6 +9,7 @@
 mod common;
 
 use accessgate::dataverse::*;
+use accessgate::RecordPrivilege;
 use accessgate::{authorize, authorize_many, Policy, Privilege, Request};
 use proptest::prelude::*;
 
@@ -124,7 +125,7 @@ proptest! {
         let whole = Policy::from(policy);
         let named: Vec<Request> = decisions
             .iter()
-            .map(|(u, p, r, _)| Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { user: u.clone(), privilege: *p, record: r.clone().into() })))
+            .map(|(u, p, r, _)| Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { user: u.clone(), privilege: RecordPrivilege::try_from(*p).unwrap(), record: r.clone().into() })))
             .collect();
         let responses = authorize_many(&whole, &named);
         prop_assert_eq!(responses.len(), named.len());

@@ -7,6 +7,7 @@
 use std::error::Error;
 
 use accessgate::dataverse::*;
+use accessgate::RecordPrivilege;
 use accessgate::{authorize, AccessLevel, Decision, PolicyDocument, Privilege, Request};
 
 const PRIVILEGES: [Privilege; 8] = Privilege::EACH;
@@ -47,7 +48,7 @@ fn every_csk_cell_through_authorize() -> Result<(), Box<dyn Error>> {
                         Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
                             accessgate::dataverse::RecordQuery {
                                 user: user.into(),
-                                privilege,
+                                privilege: RecordPrivilege::try_from(privilege).unwrap(),
                                 record: format!("{owner}:{table}").into(),
                             },
                         ))
@@ -131,7 +132,7 @@ fn automation_kit_admin_roles() -> Result<(), Box<dyn Error>> {
                     &Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
                         accessgate::dataverse::RecordQuery {
                             user: user.into(),
-                            privilege,
+                            privilege: RecordPrivilege::try_from(privilege).unwrap(),
                             record: t.clone().into(),
                         },
                     )),

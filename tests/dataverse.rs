@@ -5,6 +5,7 @@
 use std::error::Error;
 
 use accessgate::dataverse::*;
+use accessgate::RecordPrivilege;
 use accessgate::{authorize, AccessLevel, Policy, PolicyDocument, Privilege, Request};
 
 fn base() -> DataverseModel {
@@ -56,7 +57,7 @@ fn bad_models_fail_with_precise_errors() {
                 m.business_units.push(BusinessUnitDef::child("x", "y"));
                 m.business_units.push(BusinessUnitDef::child("y", "x"));
             }),
-            "business unit `x` is its own ancestor: parents form a cycle",
+            "business unit `x` is its own ancestor: parents form the cycle `x` → `y` → `x`",
         ),
         (
             error_of(|m| m.business_units[0].parent = Some("sales".into())),
@@ -146,7 +147,7 @@ fn policy_is_send_and_sync() -> Result<(), Box<dyn Error>> {
     let request = Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
         accessgate::dataverse::RecordQuery {
             user: "alice".into(),
-            privilege: Privilege::READ,
+            privilege: RecordPrivilege::Read,
             record: "a1".into(),
         },
     ));
@@ -414,4 +415,38 @@ fn revoking_a_parent_share_keeps_the_childs_own() -> Result<(), Box<dyn Error>> 
         }
     ));
     Ok(())
+}
+
+/// A record request holds exactly one record right: `Read | Write`, `Create` or nothing is
+/// refused when read, with a message naming the seven rights and what was given (issue 15).
+#[test]
+fn record_request_holds_one_privilege() {
+    for (given, shown) in [
+        ("Read | Write", "Read | Write"),
+        ("Create", "Create"),
+        ("", ""),
+    ] {
+        let text = format!(
+            r#"{{"kind": "record", "user": "alice", "privilege": "{given}", "record": "a1"}}"#
+        );
+        let e = serde_json::from_str::<Request>(&text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(&format!(
+                "a record request names exactly one of Read, Write, Delete, Append, AppendTo, \
+                 Assign and Share, not `{shown}`"
+            )),
+            "{e}"
+        );
+    }
+    let one: Request = serde_json::from_str(
+        r#"{"kind": "record", "user": "alice", "privilege": "AppendTo", "record": "a1"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        one,
+        Request::record("alice", RecordPrivilege::AppendTo, "a1")
+    );
+    assert_eq!(serde_json::to_value(&one).unwrap()["privilege"], "AppendTo");
 }

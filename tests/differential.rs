@@ -16,6 +16,7 @@ mod common;
 mod reference;
 
 use accessgate::dataverse::*;
+use accessgate::RecordPrivilege;
 use accessgate::{authorize, Policy, Privilege, Request};
 use proptest::prelude::*;
 use reference::{extra, run, Reference};
@@ -74,11 +75,7 @@ fn resolve(m: &DataverseModel, raw: &[RawRequest]) -> Vec<Request> {
                 0..=4 => Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
                     accessgate::dataverse::RecordQuery {
                         user: u,
-                        privilege: if d >= 248 {
-                            Privilege::from_bits_retain(d.wrapping_mul(37))
-                        } else {
-                            Privilege::EACH[1 + usize::from(d) % 7]
-                        },
+                        privilege: RecordPrivilege::ALL[usize::from(d) % 7],
                         record: rec(b).into(),
                     },
                 )),

@@ -12,6 +12,7 @@ mod common;
 use std::error::Error;
 
 use accessgate::dataverse::*;
+use accessgate::RecordPrivilege;
 use accessgate::{authorize, AccessLevel, PolicyDocument, Privilege, Request};
 use proptest::prelude::*;
 
@@ -256,7 +257,7 @@ fn csk_matrix_cell_by_cell_through_authorize() -> Result<(), Box<dyn Error>> {
                         &Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
                             accessgate::dataverse::RecordQuery {
                                 user: user.into(),
-                                privilege,
+                                privilege: RecordPrivilege::try_from(privilege).unwrap(),
                                 record: format!("{owner}:{}", table.id).into(),
                             },
                         )),

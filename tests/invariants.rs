@@ -15,6 +15,7 @@ use accessgate::dataverse::{
 };
 use accessgate::flows::{FlowModel, FlowRequest, Permission};
 use accessgate::folders::{FolderModel, FolderRole};
+use accessgate::RecordPrivilege;
 use accessgate::{authorize, AccessLevel, Decision, Policy, PolicyDocument, Privilege, Request};
 use proptest::prelude::*;
 use reference::{extra, flows, folders};
@@ -42,7 +43,7 @@ fn dataverse_requests(m: &DataverseModel) -> Vec<Request> {
                     accessgate::dataverse::DataverseRequest::Record(
                         accessgate::dataverse::RecordQuery {
                             user: u.id.clone(),
-                            privilege: p,
+                            privilege: RecordPrivilege::try_from(p).unwrap(),
                             record: r.id.clone().into(),
                         },
                     ),

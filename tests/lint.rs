@@ -8,6 +8,7 @@ mod common;
 use std::error::Error;
 
 use accessgate::dataverse::*;
+use accessgate::RecordPrivilege;
 use accessgate::{authorize, AccessLevel, PolicyDocument, Privilege, Request};
 use proptest::prelude::*;
 
@@ -66,7 +67,7 @@ fn record(user: &str, privilege: Privilege, record: &str) -> Request {
     Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
         accessgate::dataverse::RecordQuery {
             user: user.into(),
-            privilege,
+            privilege: RecordPrivilege::try_from(privilege).unwrap(),
             record: record.into(),
         },
     ))
@@ -474,7 +475,12 @@ proptest! {
             .users
             .iter()
             .filter(|u| u.enabled)
-            .filter(|u| p.admission(p.user_id(&u.id).unwrap()) == Some(Admission::NoSecurityRole))
+            .filter(|u| {
+                matches!(
+                    p.admission(p.user_id(&u.id).unwrap()),
+                    Some(Admission::NoSecurityRole | Admission::OnlyOwnerTeamRoles)
+                )
+            })
             .map(|u| u.id.clone())
             .collect();
         prop_assert_eq!(flagged, turned_away);

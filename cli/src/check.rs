@@ -5,39 +5,54 @@ use serde_json::Value;
 use crate::input::{read_model, InputError};
 use crate::{Outcome, Status};
 
-/// Reads and builds `path`; prints `ok` with what the model holds, or the error.
+/// Reads and checks `path`; prints `ok` with what the model holds, or every error with its
+/// place.
 pub fn run(path: &str, json: bool) -> Outcome {
-    let built = read_model(path).and_then(|model| {
-        model.build()?;
-        Ok(model)
-    });
-    match (built, json) {
-        (Ok(model), false) => {
-            let mut out = format!("{path}: ok\n");
-            for (system, counts) in summary(&model.json) {
-                out.push_str(&format!("  {system}: {counts}\n"));
-            }
-            Outcome::new(out, Status::Ok)
-        }
-        (Ok(model), true) => {
-            let systems: serde_json::Map<String, Value> = summary(&model.json)
-                .into_iter()
-                .map(|(s, c)| (s.to_owned(), Value::String(c)))
-                .collect();
-            let out = serde_json::json!({"ok": true, "model": path, "systems": systems});
-            Outcome::new(format!("{out:#}\n"), Status::Ok)
-        }
-        (Err(e), false) => failure(&e),
-        (Err(e), true) => {
-            let out = serde_json::json!({"ok": false, "model": path, "error": e.to_json()});
-            Outcome::new(format!("{out:#}\n"), Status::BadInput)
-        }
+    let model = match read_model(path) {
+        Ok(model) => model,
+        Err(e) => return failures(path, &[e], json),
+    };
+    let errors = model.diagnostics();
+    if !errors.is_empty() {
+        return failures(path, &errors, json);
     }
+    if !json {
+        let mut out = format!("{path}: ok\n");
+        for (system, counts) in summary(&model.json) {
+            out.push_str(&format!("  {system}: {counts}\n"));
+        }
+        return Outcome::new(out, Status::Ok);
+    }
+    let systems: serde_json::Map<String, Value> = summary(&model.json)
+        .into_iter()
+        .map(|(s, c)| (s.to_owned(), Value::String(c)))
+        .collect();
+    let out = serde_json::json!({"ok": true, "model": path, "systems": systems});
+    Outcome::new(format!("{out:#}\n"), Status::Ok)
 }
 
-fn failure(e: &InputError) -> Outcome {
+/// Every error, on standard error as text or on standard output as one JSON object (`error`
+/// is the first, `errors` all of them).
+fn failures(path: &str, errors: &[InputError], json: bool) -> Outcome {
+    if json {
+        let all: Vec<Value> = errors.iter().map(InputError::to_json).collect();
+        let out = serde_json::json!({
+            "ok": false,
+            "model": path,
+            "error": all.first(),
+            "errors": all,
+        });
+        return Outcome::new(format!("{out:#}\n"), Status::BadInput);
+    }
     let mut outcome = Outcome::new(String::new(), Status::BadInput);
-    outcome.stderr = format!("error: {e}\n");
+    for e in errors {
+        outcome.stderr.push_str(&format!("error: {e}\n"));
+    }
+    if errors.len() > 1 {
+        outcome
+            .stderr
+            .push_str(&format!("{} errors\n", errors.len()));
+    }
     outcome
 }
 

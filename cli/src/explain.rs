@@ -36,13 +36,14 @@ pub fn run(
         let explanation = response.explain(&policy).to_string();
         let system = input.system();
         if json {
-            objects.push(serde_json::json!({
-                "decision": decision.to_string(),
-                "code": response.code(),
-                "explanation": explanation,
-                "system": system,
-                "request": input.json,
-            }));
+            // The library's decision record (decision, code, system, explanation and the
+            // reason's parts by name), with the request as given.
+            let mut object = serde_json::to_value(response.to_record(&policy))
+                .unwrap_or_else(|_| serde_json::json!({}));
+            if let Value::Object(fields) = &mut object {
+                fields.insert("request".to_owned(), input.json.clone());
+            }
+            objects.push(object);
         } else {
             if many {
                 out.push_str(&format!("[{i}] "));

@@ -3,12 +3,11 @@
 use std::fmt;
 use std::io::Read;
 
+use accessgate::diagnostics::{expected_name_suggestion, JsonLocator, Position};
 use accessgate::scenario::Scenario;
-use accessgate::{Policy, PolicyDocument, Request};
+use accessgate::{BuildDiagnostic, Policy, PolicyDocument, Request};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-
-use crate::hint;
 
 /// Input that cannot be used: a file that cannot be read, text that is not JSON or not of the
 /// expected shape, or a model that does not build. The command exits with status 2.
@@ -18,8 +17,12 @@ pub struct InputError {
     pub source: String,
     /// What is wrong, in the library's or serde's words.
     pub message: String,
-    /// Line and column (1-based) of a JSON error.
+    /// Line and column (1-based) of the error.
     pub position: Option<(usize, usize)>,
+    /// The JSON path of the offending entry, as the file writes it.
+    pub path: Option<String>,
+    /// Other places the error involves, as `file:line:column (path)`.
+    pub related: Vec<String>,
     /// The line of the error with a caret under the column.
     pub snippet: Option<String>,
     /// A "did you mean" hint.
@@ -33,6 +36,8 @@ impl InputError {
             source: source.to_owned(),
             message: message.into(),
             position: None,
+            path: None,
+            related: Vec::new(),
             snippet: None,
             hint: None,
         }
@@ -45,6 +50,8 @@ impl InputError {
             "message": self.message,
             "line": self.position.map(|(l, _)| l),
             "column": self.position.map(|(_, c)| c),
+            "path": self.path,
+            "related": self.related,
             "hint": self.hint,
         })
     }
@@ -57,8 +64,14 @@ impl fmt::Display for InputError {
             None => write!(f, "{}: ", self.source)?,
         }
         f.write_str(&self.message)?;
+        if let Some(path) = &self.path {
+            write!(f, "\n  at {path}")?;
+        }
         if let Some(snippet) = &self.snippet {
             write!(f, "\n{snippet}")?;
+        }
+        for related in &self.related {
+            write!(f, "\n  see also {related}")?;
         }
         if let Some(hint) = &self.hint {
             write!(f, "\nhint: {hint}")?;
@@ -92,12 +105,24 @@ fn json_error(source: &str, text: &str, e: &serde_json::Error) -> InputError {
         _ => full.clone(),
     };
     let position = (e.line() > 0).then(|| (e.line(), e.column()));
+    let path = position.and_then(|(line, column)| {
+        let at = JsonLocator::new(text)
+            .path_at(Position { line, column })
+            .map(str::to_owned);
+        // Only an unknown field or variant is at the last value read; a syntax error may be
+        // between values.
+        at.filter(|_| {
+            expected_name_suggestion(&message).is_some() || message.starts_with("unknown")
+        })
+    });
     InputError {
         source: source.to_owned(),
-        hint: hint::for_serde_message(&message),
+        hint: expected_name_suggestion(&message).map(|best| format!("did you mean `{best}`?")),
         snippet: position.and_then(|(l, c)| snippet(text, l, c)),
         message,
         position,
+        path,
+        related: Vec::new(),
     }
 }
 
@@ -141,20 +166,74 @@ pub struct Model {
     pub document: PolicyDocument,
     /// The document as JSON, for hints and for the checks the command computes itself.
     pub json: Value,
+    /// The file's text, to place errors in it.
+    pub text: String,
+    /// Where the document sits in the file: `""` for a policy document, `"model."` for a
+    /// scenario, `None` for a bare Dataverse model (whose keys sit at the top).
+    pub prefix: Option<&'static str>,
 }
 
 impl Model {
     /// Builds the document.
     ///
     /// # Errors
-    /// The library's build error, with a hint when it names an id close to an existing one.
+    /// The library's first build error, placed in the file, with a hint when it names an id
+    /// close to an existing one.
     pub fn build(&self) -> Result<Policy, InputError> {
         self.document.build().map_err(|e| {
-            let message = format!("model does not build: {e}");
-            let mut error = InputError::new(&self.path, message);
-            error.hint = hint::for_build_message(&e.to_string(), &self.json);
-            error
+            let first = self.diagnostics().into_iter().next();
+            first.unwrap_or_else(|| {
+                InputError::new(&self.path, format!("model does not build: {e}"))
+            })
         })
+    }
+
+    /// Every error of the model, each placed in the file, in the file's order (empty when it
+    /// builds).
+    pub fn diagnostics(&self) -> Vec<InputError> {
+        let locator = JsonLocator::new(&self.text);
+        let mut errors: Vec<InputError> = self
+            .document
+            .check()
+            .iter()
+            .map(|d| self.placed(d, &locator))
+            .collect();
+        // In the order of the file; errors without a place last.
+        errors.sort_by_key(|e| e.position.unwrap_or((usize::MAX, 0)));
+        errors
+    }
+
+    /// A library path as the file writes it.
+    fn text_path(&self, path: &str) -> String {
+        match self.prefix {
+            Some(prefix) => format!("{prefix}{path}"),
+            None => path.strip_prefix("dataverse.").unwrap_or(path).to_owned(),
+        }
+    }
+
+    fn placed(&self, d: &BuildDiagnostic, locator: &JsonLocator) -> InputError {
+        let path = self.text_path(d.path());
+        let position = locator.position(&path).map(|p| (p.line, p.column));
+        let related = d
+            .related_paths()
+            .iter()
+            .map(|r| {
+                let r = self.text_path(r);
+                match locator.position(&r) {
+                    Some(p) => format!("{}:{}:{} ({r})", self.path, p.line, p.column),
+                    None => r,
+                }
+            })
+            .collect();
+        InputError {
+            source: self.path.clone(),
+            message: format!("model does not build: {}", d.error()),
+            snippet: position.and_then(|(l, c)| snippet(&self.text, l, c)),
+            position,
+            path: Some(path),
+            related,
+            hint: d.suggestion().map(|s| format!("did you mean `{s}`?")),
+        }
     }
 }
 
@@ -167,15 +246,18 @@ pub fn read_model(path: &str) -> Result<Model, InputError> {
     let text = read_text(path)?;
     let value: Value = parse(path, &text)?;
     let has = |key: &str| value.get(key).is_some();
+    let mut prefix = Some("");
     let (document, json) = if has("model") && has("variants") {
         // A scenario with variants: the base model.
         let json = value.get("model").cloned().unwrap_or(Value::Null);
         let document = serde_json::from_value(json.clone())
             .map_err(|e| InputError::new(path, format!("model: {e}")))?;
+        prefix = Some("model.");
         (document, json)
     } else if has("model") && (has("cases") || has("expect_error")) {
         let scenario: Scenario = parse(path, &text)?;
         let json = value.get("model").cloned().unwrap_or(Value::Null);
+        prefix = Some("model.");
         (scenario.model, json)
     } else if !has("dataverse")
         && !has("flows")
@@ -187,6 +269,7 @@ pub fn read_model(path: &str) -> Result<Model, InputError> {
             dataverse: Some(dataverse),
             ..PolicyDocument::default()
         };
+        prefix = None;
         (document, serde_json::json!({ "dataverse": value }))
     } else {
         (parse(path, &text)?, value)
@@ -195,6 +278,8 @@ pub fn read_model(path: &str) -> Result<Model, InputError> {
         path: path.to_owned(),
         document,
         json,
+        text,
+        prefix,
     })
 }
 

@@ -11,12 +11,12 @@
 mod admin;
 mod check;
 mod explain;
-mod hint;
 mod html;
 mod import;
 mod input;
 mod lint;
 mod matrix;
+mod schema;
 mod test;
 mod variants;
 
@@ -126,6 +126,17 @@ enum Command {
         /// Print the findings as a JSON array.
         #[arg(long)]
         json: bool,
+    },
+    /// Print the JSON Schemas (draft 2020-12) of the model document, requests and responses, or
+    /// write them to a directory (`schema/` of the repository holds them).
+    #[command(after_help = EXIT_CODES)]
+    Schema {
+        /// Which schema to print; all of them, one JSON object keyed by file name, by default.
+        #[arg(value_enum)]
+        which: Option<schema::Which>,
+        /// Write each schema to DIR/<name>.json instead of printing.
+        #[arg(long, value_name = "DIR")]
+        write: Option<String>,
     },
     /// Import an exported solution or a Web API dump into a model document, reporting every
     /// privilege, level or row that could not be mapped.
@@ -274,6 +285,7 @@ fn run(cli: Cli) -> Result<Outcome, InputError> {
             exit_code,
         } => admin::diff(&old, &new, json, exit_code),
         Command::Lint { model, json } => lint::run(&model, json),
+        Command::Schema { which, write } => schema::run(which, write.as_deref()),
         Command::Import(source) => Ok(match source {
             ImportSource::Solution { path, out } => import::solution(&path, &output(&out)),
             ImportSource::Webapi { dir, solution, out } => {

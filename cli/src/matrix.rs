@@ -3,7 +3,6 @@
 use accessgate::dataverse::DataversePolicy;
 use accessgate::Policy;
 
-use crate::hint;
 use crate::input::{read_model, InputError, Model};
 use crate::{html, Outcome, Status};
 
@@ -38,7 +37,8 @@ pub fn unknown(model: &Model, kind: &str, what: &str, id: &str) -> InputError {
         .flatten()
         .filter_map(|v| v.get("id").and_then(|i| i.as_str()))
         .collect();
-    e.hint = hint::closest(id, ids).map(|best| format!("did you mean `{best}`?"));
+    e.hint =
+        accessgate::diagnostics::closest(id, ids).map(|best| format!("did you mean `{best}`?"));
     e
 }
 

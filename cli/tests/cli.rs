@@ -188,16 +188,73 @@ fn check_misspelt_field_has_line_column_and_hint() -> TestResult {
     Ok(())
 }
 
-/// A cycle of business units names a unit on it.
+/// A cycle of business units names the whole cycle, at the first unit's parent.
 #[test]
 fn check_business_unit_cycle() -> TestResult {
+    let path = own("unit_cycle.json");
     accessgate()?
-        .args(["check", &own("unit_cycle.json")])
+        .args(["check", &path])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "dataverse model: business unit `sales` is its own ancestor: parents form a cycle",
-        ));
+        .stderr(
+            predicate::str::contains(format!(
+                "{path}:5:23: model does not build: dataverse model: business unit `sales` is its \
+             own ancestor: parents form the cycle `sales` → `emea` → `sales`\n  \
+             at dataverse.business_units[1].parent\n"
+            ))
+            .and(predicate::str::contains(format!(
+                "  see also {path}:6:22 (dataverse.business_units[2].parent)"
+            ))),
+        );
+    Ok(())
+}
+
+/// Every mistake at once, each at its line and column with its path, in the file's order.
+#[test]
+fn check_reports_every_mistake_with_its_place() -> TestResult {
+    let text = "{\"dataverse\": {\n\
+        \"business_units\": [{\"id\": \"contoso\"}],\n\
+        \"roles\": [{\"id\": \"salesperson\"}],\n\
+        \"users\": [{\"id\": \"bob\", \"business_unit\": \"contoso\"},\n\
+                  {\"id\": \"bob\", \"business_unit\": \"contso\"}],\n\
+        \"role_assignments\": [{\"principal\": {\"user\": \"bob\"}, \"role\": \"salesman\"}]\n\
+        }}\n";
+    let path = scratch("every_mistake.json", text)?;
+    // The places, computed from the text rather than copied from the output.
+    let place = |line: usize, needle: &str| -> Result<String, String> {
+        let column = text
+            .lines()
+            .nth(line - 1)
+            .and_then(|l| l.find(needle))
+            .ok_or(format!("{needle} not on line {line}"))?;
+        Ok(format!("{path}:{line}:{}:", column + 1))
+    };
+    let out = accessgate()?.args(["check", &path]).output()?;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr)?;
+    let errors: Vec<&str> = stderr.split("error: ").skip(1).collect();
+    assert_eq!(errors.len(), 3, "{stderr}");
+    assert!(errors[0].starts_with(&format!(
+        "{} model does not build: dataverse model: user `bob` is defined twice\n  at dataverse.users[1].id",
+        place(5, "\"id\"")?
+    )), "{stderr}");
+    assert!(errors[1].starts_with(&format!(
+        "{} model does not build: dataverse model: user `bob` names business unit `contso`, which does not exist\n  at dataverse.users[1].business_unit",
+        place(5, "\"business_unit\"")?
+    )), "{stderr}");
+    assert!(
+        errors[1].contains("hint: did you mean `contoso`?"),
+        "{stderr}"
+    );
+    assert!(errors[2].starts_with(&format!(
+        "{} model does not build: dataverse model: a role assignment names role `salesman`, which does not exist\n  at dataverse.role_assignments[0].role",
+        place(6, "\"role\"")?
+    )), "{stderr}");
+    assert!(
+        errors[2].contains("hint: did you mean `salesperson`?"),
+        "{stderr}"
+    );
+    assert!(stderr.ends_with("3 errors\n"), "{stderr}");
     Ok(())
 }
 
@@ -1047,5 +1104,116 @@ fn import_bad_input_exits_2() -> TestResult {
         .assert()
         .code(0)
         .stderr(predicate::str::contains("unmapped: `Roles/R.xml`"));
+    Ok(())
+}
+
+/// The repository's root.
+fn root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The committed schema `name` as JSON.
+fn committed_schema(name: &str) -> Result<serde_json::Value, Box<dyn Error>> {
+    let text = std::fs::read_to_string(root().join("schema").join(format!("{name}.json")))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// The committed schemas are the ones the types generate today: regenerate them with
+/// `cargo run -p accessgate-cli -- schema --write schema` when this fails.
+#[test]
+fn committed_schemas_are_current() -> TestResult {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("schema-now");
+    let dir = dir.display().to_string();
+    accessgate()?
+        .args(["schema", "--write", &dir])
+        .assert()
+        .code(0);
+    for name in ["policy-document", "request", "response", "decision-record"] {
+        let now = std::fs::read_to_string(Path::new(&dir).join(format!("{name}.json")))?;
+        let committed =
+            std::fs::read_to_string(root().join("schema").join(format!("{name}.json")))?;
+        assert!(
+            now == committed,
+            "schema/{name}.json is stale: run `cargo run -p accessgate-cli -- schema --write schema`"
+        );
+    }
+    // The library's schema is what the command prints.
+    let printed = accessgate()?.args(["schema", "policy-document"]).output()?;
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&printed.stdout)?,
+        accessgate::schema::policy_document().to_value()
+    );
+    Ok(())
+}
+
+/// Every fixture model, scenario model and scenario request validates against the committed
+/// schemas; a model with a misspelt field and a request for `Read | Write` do not.
+#[test]
+fn fixtures_validate_against_the_schemas() -> TestResult {
+    let model = jsonschema::validator_for(&committed_schema("policy-document")?)?;
+    let request = jsonschema::validator_for(&committed_schema("request")?)?;
+    let explain = |v: &jsonschema::Validator, doc: &serde_json::Value| -> String {
+        v.iter_errors(doc)
+            .take(3)
+            .map(|e| format!("{e} at {}", e.instance_path))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let mut models = 0;
+    for entry in std::fs::read_dir(root().join("fixtures/scenarios"))? {
+        let path = entry?.path();
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+        let m = &doc["model"];
+        assert!(
+            model.is_valid(m),
+            "{}: {}",
+            path.display(),
+            explain(&model, m)
+        );
+        models += 1;
+        let cases = doc["cases"].as_array().into_iter().flatten();
+        let variant_cases = doc["variants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|v| v["cases"].as_array().into_iter().flatten());
+        for case in cases.chain(variant_cases) {
+            let r = &case["request"];
+            assert!(
+                request.is_valid(r),
+                "{}: {}",
+                path.display(),
+                explain(&request, r)
+            );
+        }
+    }
+    for dir in ["fixtures/dataverse", "fixtures/diff"] {
+        for entry in std::fs::read_dir(root().join(dir))? {
+            let path = entry?.path();
+            let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+            // A bare Dataverse model is the `dataverse` of a document.
+            let doc = match doc.get("dataverse") {
+                Some(_) => doc,
+                None => serde_json::json!({ "dataverse": doc }),
+            };
+            assert!(
+                model.is_valid(&doc),
+                "{}: {}",
+                path.display(),
+                explain(&model, &doc)
+            );
+            models += 1;
+        }
+    }
+    let clean: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(own("clean.json"))?)?;
+    assert!(model.is_valid(&clean), "{}", explain(&model, &clean));
+    assert!(models > 20);
+
+    let misspelt: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(own("misspelt_field.json"))?)?;
+    assert!(!model.is_valid(&misspelt));
+    let two = serde_json::json!({"kind": "record", "user": "a", "privilege": "Read | Write", "record": "r"});
+    assert!(!request.is_valid(&two));
     Ok(())
 }

@@ -15,7 +15,7 @@ use std::error::Error;
 use std::path::{Path, PathBuf};
 
 use accessgate::dataverse::*;
-use accessgate::{authorize, Policy, Privilege, Request};
+use accessgate::{authorize, Policy, RecordPrivilege, Request};
 use accessgate_import::*;
 
 type Result = std::result::Result<(), Box<dyn Error>>;
@@ -191,7 +191,11 @@ fn seed_000_roles_give_full_crud_on_exactly_the_listed_tables() -> Result {
     for (user, tables) in &expected {
         for t in &imported.model.tables {
             let mut full = true;
-            for p in [Privilege::READ, Privilege::WRITE, Privilege::DELETE] {
+            for p in [
+                RecordPrivilege::Read,
+                RecordPrivilege::Write,
+                RecordPrivilege::Delete,
+            ] {
                 let r = authorize(&policy, &Request::record(user, p, &format!("rec-{}", t.id)));
                 full &= r.decision().is_allow();
             }
@@ -406,7 +410,7 @@ fn role_name_outside_ascii() -> Result {
         .records
         .push(RecordDef::owned_by_user("t1", "contoso_ticket", "u"));
     let policy = Policy::from(model.build()?);
-    let r = authorize(&policy, &Request::record("u", Privilege::READ, "t1"));
+    let r = authorize(&policy, &Request::record("u", RecordPrivilege::Read, "t1"));
     assert!(r.decision().is_allow());
     assert!(r
         .explain(&policy)
@@ -522,33 +526,33 @@ fn webapi_fixture() -> Result {
     // alice (Agent, Local, root unit) reads her own ticket; bob's is in the child unit.
     assert!(authorize(
         &policy,
-        &Request::record(alice, Privilege::READ, ticket_alice)
+        &Request::record(alice, RecordPrivilege::Read, ticket_alice)
     )
     .decision()
     .is_allow());
     // but bob's ticket is shared with alice (Read | Write).
     assert!(authorize(
         &policy,
-        &Request::record(alice, Privilege::WRITE, ticket_bob)
+        &Request::record(alice, RecordPrivilege::Write, ticket_bob)
     )
     .decision()
     .is_allow());
     assert!(!authorize(
         &policy,
-        &Request::record(alice, Privilege::DELETE, ticket_bob)
+        &Request::record(alice, RecordPrivilege::Delete, ticket_bob)
     )
     .decision()
     .is_allow());
     // carol is disabled.
     let r = authorize(
         &policy,
-        &Request::record(carol, Privilege::READ, ticket_alice),
+        &Request::record(carol, RecordPrivilege::Read, ticket_alice),
     );
     assert_eq!(r.code(), "not_admitted");
     // bob holds Manager through owner team `Support` (Global Read) and the misc privilege.
     assert!(authorize(
         &policy,
-        &Request::record(bob, Privilege::READ, ticket_alice)
+        &Request::record(bob, RecordPrivilege::Read, ticket_alice)
     )
     .decision()
     .is_allow());

@@ -34,7 +34,7 @@ pub enum Unmapped {
 /// request.
 ///
 /// ```
-/// use accessgate::{Privilege, Request};
+/// use accessgate::{RecordPrivilege, Request};
 /// use accessgate_service::{AuthorizeLayer, SharedPolicy};
 /// use axum::{extract::Path, routing::get, Router};
 ///
@@ -45,7 +45,7 @@ pub enum Unmapped {
 /// let gate = AuthorizeLayer::new(shared, |req: &axum::http::Request<axum::body::Body>| {
 ///     let user = req.headers().get("x-user")?.to_str().ok()?;
 ///     let record = req.uri().path().strip_prefix("/accounts/")?;
-///     Some(Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { user: user.into(), privilege: Privilege::READ, record: record.into() })))
+///     Some(Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { user: user.into(), privilege: RecordPrivilege::Read, record: record.into() })))
 /// });
 /// let app: Router = Router::new()
 ///     .route("/accounts/{id}", get(|Path(id): Path<String>| async move { format!("account {id}") }))

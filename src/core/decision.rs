@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Allow or deny. Everything not explicitly allowed is denied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     /// The principal may perform the action.

@@ -7,9 +7,11 @@ pub(crate) mod csr;
 mod decision;
 pub(crate) mod id;
 mod privilege;
+mod record_privilege;
 pub(crate) mod strict_map;
 pub(crate) mod tree;
 
 pub use access_level::AccessLevel;
 pub use decision::Decision;
 pub use privilege::{Privilege, UnknownPrivilege};
+pub use record_privilege::{NotOneRecordPrivilege, RecordPrivilege};

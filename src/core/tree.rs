@@ -117,6 +117,44 @@ impl Tree {
         })
     }
 
+    /// The parent cycle reached by walking up from `from`, each node once, starting at the
+    /// node of the smallest index so that every walk into one cycle names it the same way.
+    /// Empty when the walk reaches a root or leaves the range.
+    pub(crate) fn cycle_from(parents: &[Option<u32>], from: u32) -> Vec<u32> {
+        let mut seen = vec![false; parents.len()];
+        let mut node = from;
+        loop {
+            match seen.get_mut(node as usize) {
+                Some(true) => break,
+                Some(s) => *s = true,
+                None => return Vec::new(),
+            }
+            match parents.get(node as usize).copied().flatten() {
+                Some(p) => node = p,
+                None => return Vec::new(),
+            }
+        }
+        // `node` is on the cycle: collect it once around.
+        let mut cycle = vec![node];
+        let mut next = parents.get(node as usize).copied().flatten();
+        while let Some(n) = next {
+            if n == node || cycle.len() > parents.len() {
+                break;
+            }
+            cycle.push(n);
+            next = parents.get(n as usize).copied().flatten();
+        }
+        if let Some(start) = cycle
+            .iter()
+            .enumerate()
+            .min_by_key(|&(_, n)| *n)
+            .map(|(i, _)| i)
+        {
+            cycle.rotate_left(start);
+        }
+        cycle
+    }
+
     /// Whether `node` is `ancestor` or lies below it. Out-of-range indices are never inside.
     #[inline]
     pub(crate) fn contains(&self, ancestor: u32, node: u32) -> bool {

@@ -61,7 +61,7 @@
 mod actions;
 mod admin;
 mod batch;
-mod configuration;
+pub(crate) mod configuration;
 mod evaluation;
 mod records;
 mod request;

@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
-use crate::core::{AccessLevel, Privilege};
+use crate::core::{AccessLevel, Privilege, RecordPrivilege};
 use crate::request::Reason;
 
 use crate::dataverse::actions::action::ActionReason;
@@ -27,6 +27,7 @@ use crate::dataverse::records::{ParentFact, RecordFacts, RecordOwner};
 
 /// A record in a request: its id in the policy's records, or its facts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum RecordRef {
     /// A record the policy's records hold, by id.
@@ -49,6 +50,7 @@ impl From<String> for RecordRef {
 
 /// The facts of a record, by name ([`RecordFacts`] with names instead of ids).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecordFactsDoc {
     /// The record's id in the application; shares the policy's records hold under it apply.
@@ -72,18 +74,20 @@ pub struct RecordFactsDoc {
 
 /// May `user` use `privilege` on an existing `record`?
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecordQuery {
     /// The user id.
     pub user: String,
     /// Exactly one of Read, Write, Delete, Append, AppendTo, Assign, Share.
-    pub privilege: Privilege,
+    pub privilege: RecordPrivilege,
     /// The record, by id or by facts.
     pub record: RecordRef,
 }
 
 /// May `user` create a record of `table` (R2.9)?
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateQuery {
     /// The user id.
@@ -104,6 +108,7 @@ pub struct CreateQuery {
 
 /// May `user` set a lookup on `record` pointing at `target` (1:N, R1.4), or clear it?
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AssociateQuery {
     /// The user id.
@@ -116,6 +121,7 @@ pub struct AssociateQuery {
 
 /// May `user` associate or disassociate two records in an N:N relationship (R1.5)?
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AssociateManyQuery {
     /// The user id.
@@ -126,6 +132,7 @@ pub struct AssociateManyQuery {
 
 /// May `user` assign `record` to `new_owner` (R1.7, R5.10)?
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AssignQuery {
     /// The user id.
@@ -138,6 +145,7 @@ pub struct AssignQuery {
 
 /// May `user` share `record` with `with`, granting `rights`, or revoke that share (R1.8, R5.6)?
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ShareQuery {
     /// The user id.
@@ -156,6 +164,7 @@ pub struct ShareQuery {
 
 /// May `user` read or update `column` of `record` (R7)? The record decision comes first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ColumnQuery {
     /// The user id.
@@ -170,6 +179,7 @@ pub struct ColumnQuery {
 
 /// May `user` set `column` when creating a record of `table` they would own (R7.6)?
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateColumnQuery {
     /// The user id.
@@ -182,6 +192,7 @@ pub struct CreateColumnQuery {
 
 /// Does `user` hold the minimum privileges to run a desktop flow?
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DesktopFlowQuery {
     /// The user id.
@@ -196,6 +207,7 @@ pub struct DesktopFlowQuery {
 /// {"kind": "misc_privilege", "user": "alice", "privilege": "prvFlow", "level": "Organization"}
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MiscPrivilegeQuery {
     /// The user id.
@@ -228,6 +240,7 @@ pub struct JoinAccessTeamQuery {
 
 /// A Dataverse question, by names. In JSON the variant is the `kind` field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum DataverseRequest {
@@ -344,13 +357,13 @@ impl DataversePolicy {
                 let user_id = user(&q.user)?;
                 match &q.record {
                     RecordRef::Id(r) => {
-                        Reason::Record(self.check(user_id, q.privilege, record(r)?))
+                        Reason::Record(self.check(user_id, q.privilege.into(), record(r)?))
                     }
                     RecordRef::Facts(doc) => {
                         let facts = self.facts_of(doc)?;
                         Reason::Record(self.check_facts(
                             user_id,
-                            q.privilege,
+                            q.privilege.into(),
                             &facts,
                             &self.records,
                         ))

@@ -33,6 +33,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct FlowModel {
     /// The choices for the reference's open questions.
@@ -56,6 +57,7 @@ pub struct FlowModel {
 /// The model's choices where the reference leaves a meaning open; each default is the
 /// reference's \[I\] default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct FlowOptions {
     /// FR-R22: whether custom roles and system roles are two levels or one.
@@ -89,6 +91,7 @@ impl Default for FlowOptions {
 
 /// FR-R22: how custom and system roles are ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoleLevels {
     /// Custom roles first, deny-wins among them; then system roles, deny-wins among them
@@ -101,6 +104,7 @@ pub enum RoleLevels {
 
 /// FR-R25: who the caller is when a flow's Call Flow step starts another flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CallIdentity {
     /// The inner flow is checked against the principal the outermost execution runs as: the
@@ -114,6 +118,7 @@ pub enum CallIdentity {
 
 /// FR-R27: flows that repeat on a call chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Cycles {
     /// A flow that already runs on the chain denies with `call_cycle`, naming it. Default.
@@ -126,6 +131,7 @@ pub enum Cycles {
 
 /// FR-R29: which links of a call chain a request checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChainCheck {
     /// Every link, outermost first; the first failing link decides (FR-R26: permission on a
@@ -139,6 +145,7 @@ pub enum ChainCheck {
 
 /// One of the three states of a permission cell (FR-R14, FR-R16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// Gray check: not set for this flow; inherited, which grants unless a lower level decides
@@ -209,6 +216,7 @@ impl<'de> Deserialize<'de> for Permissions {
 
 /// One flow and its execution permissions, which apply to all of its versions (FR-R1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FlowDef {
     /// Unique id.
@@ -259,6 +267,7 @@ impl FlowDef {
 
 /// How a user logs in, which decides the authentication system roles they get (FR-R6, FR-R11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Login {
     /// User name and password: `AuthenticatedUser`. Default.
@@ -279,6 +288,7 @@ pub enum Login {
 
 /// One app user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserDef {
     /// Unique id.
@@ -322,6 +332,7 @@ impl UserDef {
 /// A key carrying `ServerCodeUser` is business logic: without a user it is server context and
 /// does not get `NotAuthenticatedUser` (FR-R10a).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KeyDef {
     /// Unique id (a name for the key, not the secret).

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// How the outermost execution of a request started (FR-R2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Start {
     /// The Call Flow API, by the request's user and key. Default.
@@ -68,6 +69,7 @@ pub enum Start {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FlowRequest {
     /// The flow to run.

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct FolderModel {
     /// The choices for the reference's open questions.
@@ -44,6 +45,7 @@ pub struct FolderModel {
 /// The documented choices for the open questions of `folders.md`; the defaults are the
 /// reference's \[I\] rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct FolderOptions {
     /// FO-R15: whether a folder role reaches the sub-folders of its folder.
@@ -58,6 +60,7 @@ pub struct FolderOptions {
 
 /// FO-R15: how far a folder role assigned on a folder reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Inheritance {
     /// The folder and every sub-folder below it, at any depth; never upwards. Default.
@@ -69,6 +72,7 @@ pub enum Inheritance {
 
 /// FO-R16: how several grants that apply to the same folder combine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Combine {
     /// The highest role among every grant that applies wins, inherited or not. Default.
@@ -83,6 +87,7 @@ pub enum Combine {
 
 /// FO-R12: what a disabled group still gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DisabledGroups {
     /// Nothing: no folder roles, no user role (System admin included), no sign-in. Default.
@@ -95,6 +100,7 @@ pub enum DisabledGroups {
 
 /// FO-R6: who may create a folder or sub-folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CreateFolder {
     /// System admins only, like Edit folder. Default.
@@ -114,6 +120,7 @@ pub enum CreateFolder {
 /// assert!(FolderRole::Operator > FolderRole::Reader);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FolderRole {
     /// View flow statuses, messages and traces, and folders (FO-R8).
@@ -153,6 +160,7 @@ impl fmt::Display for FolderRole {
 
 /// A user role, which gates the app-wide pages (FO-R1, FO-R20). Ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UserRole {
     /// Sees flows through folder roles; may view settings and statistics.
@@ -181,6 +189,7 @@ impl fmt::Display for UserRole {
 
 /// One folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FolderDef {
     /// Unique id.
@@ -209,6 +218,7 @@ impl FolderDef {
 
 /// One flow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FlowDef {
     /// Unique id.
@@ -240,6 +250,7 @@ impl FlowDef {
 
 /// Where a user comes from (FO-R2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UserKind {
     /// A local user with credentials and a personal user role; in no group.
@@ -251,6 +262,7 @@ pub enum UserKind {
 
 /// One user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserDef {
     /// Unique id.
@@ -289,6 +301,7 @@ impl UserDef {
 
 /// One synced Entra ID group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GroupDef {
     /// Unique id.
@@ -322,6 +335,7 @@ impl GroupDef {
 /// A folder role given to a local user or a group on a folder. Exactly one of `user` and
 /// `group` is set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GrantDef {
     /// The folder.

@@ -12,6 +12,7 @@ use super::model::FolderRole;
 /// [`FolderAction::target`] says what a request for the action names: a flow, a folder, an
 /// optional parent folder, or nothing (an app-wide page).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FolderAction {
@@ -269,6 +270,7 @@ impl fmt::Display for FolderAction {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FolderRequest {
     /// The user id.

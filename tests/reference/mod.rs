@@ -1028,7 +1028,7 @@ impl<'a> Reference<'a> {
                     privilege,
                     record: accessgate::dataverse::RecordRef::Id(record),
                 },
-            )) => self.can(user, *privilege, record),
+            )) => self.can(user, (*privilege).into(), record),
             Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(
                 accessgate::dataverse::CreateQuery {
                     user,

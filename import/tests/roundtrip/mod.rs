@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use accessgate::dataverse::*;
-use accessgate::{authorize, AccessLevel, Policy, Privilege, Request};
+use accessgate::{authorize, AccessLevel, Policy, Privilege, RecordPrivilege, Request};
 use accessgate_import::webapi::mask_of;
 use accessgate_import::{import_solution_dir, import_webapi, level_name, verb_name, ImportOptions};
 use proptest::prelude::*;
@@ -326,7 +326,7 @@ fn requests(m: &DataverseModel) -> Vec<Request> {
     let mut out = Vec::new();
     for u in &m.users {
         for r in &m.records {
-            for p in Privilege::RECORD_RIGHTS {
+            for p in RecordPrivilege::ALL {
                 out.push(Request::record(&u.id, p, &r.id));
             }
         }

@@ -485,7 +485,7 @@ pub fn lint(model: &DataverseModel) -> Vec<Lint> {
             });
         if !direct && !through_team {
             let note = if through_owner_team {
-                " (roles held only through an owner team do not count, A11)"
+                " (every role of the user comes through an owner team, and owner-team roles do not admit a user unless the option `owner_team_roles_admit` is on, A11)"
             } else {
                 ""
             };

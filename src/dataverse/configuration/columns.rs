@@ -23,6 +23,7 @@ crate::core::id::dense_id!(
 
 /// What is done with a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnAccess {
     /// Read the value (needs record Read).

@@ -170,7 +170,14 @@ impl Compiler<'_> {
                 }
             }
             TreeShapeError::Cycle { node } | TreeShapeError::SelfParent { node } => {
-                ModelError::BusinessUnitCycle { id: bu_name(node) }
+                let cycle: Vec<String> = Tree::cycle_from(&parents, node)
+                    .into_iter()
+                    .map(bu_name)
+                    .collect();
+                ModelError::BusinessUnitCycle {
+                    id: cycle.first().cloned().unwrap_or_else(|| bu_name(node)),
+                    cycle,
+                }
             }
         })?;
         let deepest = (0..parents.len() as u32).map(|u| tree.depth(u)).max();
@@ -332,7 +339,7 @@ impl Compiler<'_> {
             for (u, user) in users.iter_mut().enumerate() {
                 let derived = delta::derive_grants(&inputs, u as u32, user.business_unit);
                 let enabled = m.users.get(u).is_some_and(|d| d.enabled);
-                user.admission = delta::admission(&options, enabled, user.gate, derived.admits);
+                user.admission = delta::admission(&options, enabled, user.gate, &derived);
                 user.system_administrator = derived.system_administrator;
                 user_grants.push_row(&derived.grants);
             }

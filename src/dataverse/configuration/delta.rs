@@ -34,6 +34,7 @@ use crate::limits::BuildLimits;
 
 /// One change to a Dataverse configuration, by the ids of the model document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "change", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum ConfigChange {
@@ -75,7 +76,21 @@ pub enum ConfigChange {
 pub(crate) struct Derived {
     pub(crate) grants: Vec<GrantSource>,
     pub(crate) admits: bool,
+    /// Some role comes through an owner team that does not admit (A11).
+    pub(crate) owner_team_roles: bool,
     pub(crate) system_administrator: Option<(u32, Via)>,
+}
+
+impl Derived {
+    /// No grant at all: a user just added.
+    pub(crate) fn none() -> Self {
+        Derived {
+            grants: Vec::new(),
+            admits: false,
+            owner_team_roles: false,
+            system_administrator: None,
+        }
+    }
 }
 
 /// The indexes a user's grants are derived from.
@@ -100,6 +115,7 @@ pub(crate) fn derive_grants(inputs: &GrantInputs<'_>, user: u32, own_unit: u32) 
     let mut out = Derived {
         grants: Vec::new(),
         admits: false,
+        owner_team_roles: false,
         system_administrator: None,
     };
     for &(role, anchor) in inputs.user_direct.get(user) {
@@ -130,6 +146,7 @@ pub(crate) fn derive_grants(inputs: &GrantInputs<'_>, user: u32, own_unit: u32) 
                     via,
                 });
             }
+            out.owner_team_roles |= !team_admits;
             if team_admits {
                 out.admits = true;
                 if is_sysadmin(role) && out.system_administrator.is_none() {
@@ -142,13 +159,14 @@ pub(crate) fn derive_grants(inputs: &GrantInputs<'_>, user: u32, own_unit: u32) 
 }
 
 /// The environment gate (R8.4): disabled, unlicensed, outside the security group, without a
-/// security role, in that order.
+/// security role (or with roles through owner teams only, A11), in that order.
 pub(crate) fn admission(
     options: &DataverseOptions,
     enabled: bool,
     gate: UserGate,
-    admits: bool,
+    roles: &Derived,
 ) -> Admission {
+    let admits = roles.admits;
     if !enabled {
         Admission::Disabled
     } else if !(gate.application_user || gate.licensed || options.per_app_plan_allocated) {
@@ -157,6 +175,8 @@ pub(crate) fn admission(
         && !(gate.in_security_group || gate.application_user || gate.power_platform_admin)
     {
         Admission::NotInSecurityGroup
+    } else if !admits && roles.owner_team_roles {
+        Admission::OnlyOwnerTeamRoles
     } else if !admits {
         Admission::NoSecurityRole
     } else {
@@ -198,7 +218,7 @@ impl Configuration {
             .copied()
             .unwrap_or(false);
         let updated = UserInfo {
-            admission: admission(&self.options, enabled, info.gate, derived.admits),
+            admission: admission(&self.options, enabled, info.gate, &derived),
             system_administrator: derived.system_administrator,
             ..info
         };
@@ -361,7 +381,7 @@ impl Configuration {
         let gate = gate_of(def);
         self.users.push(UserInfo {
             business_unit: unit,
-            admission: admission(&self.options, def.enabled, gate, false),
+            admission: admission(&self.options, def.enabled, gate, &Derived::none()),
             gate,
             system_administrator: None,
         });
@@ -401,8 +421,10 @@ impl Configuration {
             .collect();
         parents.push(Some(parent));
         // A new leaf under an existing unit keeps the tree a tree: this cannot fail.
-        let tree = Tree::build(&parents)
-            .map_err(|_| ModelError::BusinessUnitCycle { id: def.id.clone() })?;
+        let tree = Tree::build(&parents).map_err(|_| ModelError::BusinessUnitCycle {
+            id: def.id.clone(),
+            cycle: vec![def.id.clone()],
+        })?;
         self.tree = Arc::new(tree);
         Ok(())
     }

@@ -135,10 +135,16 @@ pub enum ModelError {
         second: String,
     },
     /// Business units whose parents form a cycle.
-    #[error("business unit `{id}` is its own ancestor: parents form a cycle")]
+    #[error(
+        "business unit `{id}` is its own ancestor: parents form the cycle {}",
+        cycle_text(.cycle)
+    )]
     BusinessUnitCycle {
-        /// A unit on the cycle.
+        /// The unit the cycle is named from: the first of the cycle in document order.
         id: String,
+        /// The units of the cycle, each the parent of the one before, starting with `id`; the
+        /// last one's parent is `id` again.
+        cycle: Vec<String>,
     },
     /// A role gives a User, Business Unit or Parent: Child level on an organization-owned table.
     #[error("role `{role}` gives {privilege} at {level} level on organization-owned table `{table}`, which allows only None or Organization")]
@@ -329,6 +335,15 @@ pub enum ModelError {
         /// The privilege given twice.
         privilege: Privilege,
     },
+}
+
+/// A cycle as `` `a` → `b` → `a` ``.
+fn cycle_text(cycle: &[String]) -> String {
+    let mut out: Vec<String> = cycle.iter().map(|id| format!("`{id}`")).collect();
+    if let Some(first) = out.first().cloned() {
+        out.push(first);
+    }
+    out.join(" → ")
 }
 
 impl From<crate::limits::Exceeded> for ModelError {

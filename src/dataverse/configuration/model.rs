@@ -28,6 +28,7 @@ pub use super::options::*;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct DataverseModel {
     /// Environment settings and the choices for the reference's ambiguities.
@@ -64,6 +65,7 @@ pub struct DataverseModel {
 
 /// How a share of a parent record reaches its children (R5.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Cascade {
     /// Every child record ("Cascade All"). Default for a parental relationship.
@@ -79,6 +81,7 @@ pub enum Cascade {
 
 /// A 1:N relationship: records of `child_table` point at a parent record of `parent_table`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RelationshipDef {
     /// Unique id (the relationship's schema name).
@@ -94,6 +97,7 @@ pub struct RelationshipDef {
 
 /// A child record's link to its parent through a relationship.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ParentLink {
     /// The relationship id.
@@ -104,6 +108,7 @@ pub struct ParentLink {
 
 /// One position of the position hierarchy (R6.8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PositionDef {
     /// Unique id.
@@ -115,6 +120,7 @@ pub struct PositionDef {
 
 /// A column security profile (R7.2): members and their permissions per secured column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ColumnProfileDef {
     /// Unique id (the profile name).
@@ -129,6 +135,7 @@ pub struct ColumnProfileDef {
 
 /// What a profile allows on one secured column (FieldPermission, R7.2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ColumnPermissionDef {
     /// The table id.
@@ -151,6 +158,7 @@ pub struct ColumnPermissionDef {
 
 /// A share of one secured column of one record (R7.7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FieldShareDef {
     /// The record id.
@@ -169,6 +177,7 @@ pub struct FieldShareDef {
 
 /// One business unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BusinessUnitDef {
     /// Unique id.
@@ -197,6 +206,7 @@ impl BusinessUnitDef {
 
 /// Who owns a table's records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TableOwnership {
     /// Records are owned by a user or team and carry an owning business unit.
@@ -208,6 +218,7 @@ pub enum TableOwnership {
 
 /// One table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TableDef {
     /// Unique id (the logical or display name).
@@ -263,6 +274,7 @@ impl TableDef {
 
 /// Member's privilege inheritance of a role (R4.4). Matters only for roles assigned to teams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoleInheritance {
     /// "Team privileges only": members act as the team (R4.5).
@@ -274,6 +286,7 @@ pub enum RoleInheritance {
 /// One security role. A table or privilege the role does not mention is *not applicable* in the
 /// role, which evaluates like None but is reported as such.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RoleDef {
     /// Unique id (the role name).
@@ -333,6 +346,7 @@ impl RoleDef {
 
 /// One user (systemuser).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserDef {
     /// Unique id.
@@ -385,6 +399,7 @@ impl UserDef {
 
 /// Kind of team (R4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TeamKind {
     /// Owner team: owns records, holds roles.
@@ -414,6 +429,7 @@ impl TeamKind {
 
 /// One team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TeamDef {
     /// Unique id.
@@ -446,6 +462,7 @@ impl TeamDef {
 
 /// A user or team, by id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalRef {
     /// A user id.
@@ -456,6 +473,7 @@ pub enum PrincipalRef {
 
 /// A role given to a principal in a business unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RoleAssignmentDef {
     /// Who holds the role.
@@ -494,6 +512,7 @@ impl RoleAssignmentDef {
 
 /// One record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecordDef {
     /// Unique id.
@@ -531,6 +550,7 @@ impl RecordDef {
 
 /// Who a record is shared with (R5.1).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ShareTarget {
     /// A user id.
@@ -543,6 +563,7 @@ pub enum ShareTarget {
 
 /// One share of a record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ShareDef {
     /// The shared record id.

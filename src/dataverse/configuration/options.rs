@@ -11,6 +11,7 @@ use crate::core::AccessLevel;
 /// Each field names the ambiguity (A1, A2, …) of `dataverse.md` §14 it decides; the default is
 /// the reference's default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct DataverseOptions {
     /// "Record ownership across business units" (matrix mode, R3.6). Off by default: a role is
@@ -66,6 +67,7 @@ pub struct DataverseOptions {
 
 /// Hierarchy security settings (R6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct HierarchyOptions {
     /// Which hierarchy, if any (R6.1). Default off.
@@ -108,6 +110,7 @@ impl Default for HierarchyOptions {
 
 /// The hierarchy security model (R6.1): only one is active at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HierarchyModel {
     /// No hierarchy security.
@@ -121,6 +124,7 @@ pub enum HierarchyModel {
 
 /// A13: which unit a manager may sit in, relative to the report's unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ManagerUnitReach {
     /// The report's unit or its direct parent. Default.
@@ -156,6 +160,7 @@ impl Default for DataverseOptions {
 
 /// A1: the business unit a team role's Business Unit and Parent: Child levels count from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TeamRoleAnchor {
     /// The team's business unit (or the unit the role was assigned in, in matrix mode). Default.

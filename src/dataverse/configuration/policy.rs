@@ -108,6 +108,10 @@ pub enum Admission {
     NotInSecurityGroup,
     /// No security role, directly or through a group team (R8.4 item 4, A11).
     NoSecurityRole,
+    /// Every role the user holds comes through owner teams, which do not admit a user while
+    /// [`DataverseOptions::owner_team_roles_admit`](crate::dataverse::DataverseOptions::owner_team_roles_admit)
+    /// is off (its default, A11; R8.4 item 4).
+    OnlyOwnerTeamRoles,
 }
 
 #[derive(Debug, Clone, Copy)]

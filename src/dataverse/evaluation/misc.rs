@@ -144,6 +144,8 @@ impl fmt::Display for Explained<'_> {
                         "the user is not in the environment's security group",
                     Admission::NoSecurityRole =>
                         "the user has no security role, directly or through a group team",
+                    Admission::OnlyOwnerTeamRoles =>
+                        "every role of the user comes through an owner team, and owner-team roles do not admit a user unless the option `owner_team_roles_admit` is on (A11)",
                 }
             ),
             MiscReason::NotHeld {

@@ -406,6 +406,7 @@ impl fmt::Display for Explained<'_> {
                     Admission::Unlicensed => "the user has no license",
                     Admission::NotInSecurityGroup => "the user is not in the environment's security group",
                     Admission::NoSecurityRole => "the user has no security role, directly or through a group team",
+                    Admission::OnlyOwnerTeamRoles => "every role of the user comes through an owner team, and owner-team roles do not admit a user unless the option `owner_team_roles_admit` is on (A11)",
                 }
             ),
             RecordReason::PrivilegeDoesNotApply { table, privilege } => {

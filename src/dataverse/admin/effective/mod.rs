@@ -332,6 +332,7 @@ pub(crate) fn admission_name(a: Option<Admission>) -> &'static str {
         Some(Admission::Unlicensed) => "unlicensed",
         Some(Admission::NotInSecurityGroup) => "not_in_security_group",
         Some(Admission::NoSecurityRole) => "no_security_role",
+        Some(Admission::OnlyOwnerTeamRoles) => "only_owner_team_roles",
     }
 }
 
