@@ -226,6 +226,7 @@ pub struct MiscPrivilegeQuery {
 /// {"kind": "join_access_team", "user": "owner", "member": "helper", "template": "deal team", "record": "a1"}
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct JoinAccessTeamQuery {
     /// The user adding the member.

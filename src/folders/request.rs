@@ -294,6 +294,7 @@ pub struct FolderRequest {
 /// An entry of a folder's permission list: a local user or a group (FO-R7, FO-R14). In JSON
 /// `{"user": "bob"}` or `{"group": "ops"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum FolderMember {
     /// A user id.

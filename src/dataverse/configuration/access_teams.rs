@@ -32,6 +32,7 @@ dense_id!(
 
 /// One team template (TeamTemplate): the table and the rights its access teams hold (R4.9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AccessTeamTemplateDef {
     /// Unique id (the template's name).
