@@ -1,7 +1,8 @@
 //! accessgate against every peer encoding and the bare loop, on the same model and requests.
 //!
-//! `cargo bench -p accessgate-peers` (add `-- --warm-up-time 1 --measurement-time 3` for a
-//! short run). First checks that accessgate, the bare loop and every Cedar and casbin encoding
+//! `cargo bench -p accessgate-peers --bench peers` (add `-- --warm-up-time 1
+//! --measurement-time 3` for a short run; `--bench peers` keeps the options from the library's
+//! test harness, which refuses them). First checks that accessgate, the bare loop and every Cedar and casbin encoding
 //! agree on every request (exit code 1 if not), then measures one decision of each with
 //! criterion, then prints a table from a plain timing pass over all requests: time per request,
 //! ratio to accessgate, accessgate's ratio to the bare loop, and the fastest encoding of each
