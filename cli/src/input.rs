@@ -274,6 +274,7 @@ pub fn read_model(path: &str) -> Result<Model, InputError> {
     } else {
         (parse(path, &text)?, value)
     };
+    tracing::info!(model = path, "model loaded");
     Ok(Model {
         path: path.to_owned(),
         document,

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use accessgate::scenario::Scenario;
-use accessgate::{Decision, Policy, Privilege, Request};
+use accessgate::{Decision, Policy, Request};
 use accessgate_service::{
     parse_model, router, router_with, serve, AdminToken, Answer, AuthorizeLayer, Limits,
     ModelUpdates, ServiceConfig, SharedPolicy, Unmapped,
@@ -396,7 +396,7 @@ fn read_account(req: &axum::http::Request<Body>) -> Option<Request> {
     Some(Request::Dataverse(
         accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery {
             user: user.to_owned(),
-            privilege: Privilege::READ,
+            privilege: accessgate::RecordPrivilege::Read,
             record: record.into(),
         }),
     ))
