@@ -65,7 +65,7 @@
 //!
 //! # Crate features
 //!
-//! * `schema` (off by default): [`schema`], the JSON Schemas (draft 2020-12) of the model
+//! * `schema` (off by default): the `schema` module, the JSON Schemas (draft 2020-12) of the model
 //!   document, requests and responses, generated from the types with `schemars`.
 //!
 //! serde is always on, because models, requests and scenarios are documents. By default the

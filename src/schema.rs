@@ -38,14 +38,22 @@ pub fn request() -> Schema {
 const ALIASES: &[(&str, &str, &[&str])] = &[
     ("AccessLevel", "User", &["Basic"]),
     ("AccessLevel", "BusinessUnit", &["Local"]),
-    ("AccessLevel", "ParentChild", &["Deep", "Parent: Child Business Units"]),
+    (
+        "AccessLevel",
+        "ParentChild",
+        &["Deep", "Parent: Child Business Units"],
+    ),
     ("AccessLevel", "Organization", &["Global"]),
     ("FolderRole", "reader", &["Reader"]),
     ("FolderRole", "operator", &["Operator"]),
     ("FolderRole", "folder_admin", &["Folder admin"]),
     ("UserRole", "non_admin", &["Non-admin"]),
     ("UserRole", "system_admin", &["System admin"]),
-    ("FolderAction", "resubmit_resume", &["resubmit", "resume", "ignore"]),
+    (
+        "FolderAction",
+        "resubmit_resume",
+        &["resubmit", "resume", "ignore"],
+    ),
 ];
 
 fn with_aliases(mut schema: Schema) -> Schema {

@@ -31,6 +31,7 @@ pub fn run(
     let mut all_allowed = true;
     for (i, input) in requests.iter().enumerate() {
         let response = authorize(&policy, &input.request);
+        crate::trace_decision(&response);
         let decision = response.decision();
         all_allowed &= decision.is_allow();
         let explanation = response.explain(&policy).to_string();

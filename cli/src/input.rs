@@ -19,12 +19,10 @@ pub struct InputError {
     pub message: String,
     /// Line and column (1-based) of the error.
     pub position: Option<(usize, usize)>,
-    /// The JSON path of the offending entry, as the file writes it.
-    pub path: Option<String>,
-    /// Other places the error involves, as `file:line:column (path)`.
-    pub related: Vec<String>,
-    /// The line of the error with a caret under the column.
-    pub snippet: Option<String>,
+    /// Where in the document: the JSON path, the line with a caret and the other places the
+    /// error involves (boxed:
+    /// most errors have none, and the error travels in every `Result` of the command).
+    pub place: Option<Box<Place>>,
     /// A "did you mean" hint.
     pub hint: Option<String>,
 }
@@ -36,9 +34,7 @@ impl InputError {
             source: source.to_owned(),
             message: message.into(),
             position: None,
-            path: None,
-            related: Vec::new(),
-            snippet: None,
+            place: None,
             hint: None,
         }
     }
@@ -50,8 +46,8 @@ impl InputError {
             "message": self.message,
             "line": self.position.map(|(l, _)| l),
             "column": self.position.map(|(_, c)| c),
-            "path": self.path,
-            "related": self.related,
+            "path": self.place.as_ref().and_then(|p| p.path.as_ref()),
+            "related": self.place.as_ref().map_or(&[][..], |p| &p.related),
             "hint": self.hint,
         })
     }
@@ -64,13 +60,13 @@ impl fmt::Display for InputError {
             None => write!(f, "{}: ", self.source)?,
         }
         f.write_str(&self.message)?;
-        if let Some(path) = &self.path {
+        if let Some(path) = self.place.as_ref().and_then(|p| p.path.as_ref()) {
             write!(f, "\n  at {path}")?;
         }
-        if let Some(snippet) = &self.snippet {
+        if let Some(snippet) = self.place.as_ref().and_then(|p| p.snippet.as_ref()) {
             write!(f, "\n{snippet}")?;
         }
-        for related in &self.related {
+        for related in self.place.iter().flat_map(|p| &p.related) {
             write!(f, "\n  see also {related}")?;
         }
         if let Some(hint) = &self.hint {
@@ -78,6 +74,17 @@ impl fmt::Display for InputError {
         }
         Ok(())
     }
+}
+
+/// The place of an error in a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    /// The JSON path of the offending entry, as the file writes it.
+    pub path: Option<String>,
+    /// The line of the error with a caret under the column.
+    pub snippet: Option<String>,
+    /// Other places the error involves, as `file:line:column (path)`.
+    pub related: Vec<String>,
 }
 
 /// Reads a file, or standard input for `-`.
@@ -118,11 +125,13 @@ fn json_error(source: &str, text: &str, e: &serde_json::Error) -> InputError {
     InputError {
         source: source.to_owned(),
         hint: expected_name_suggestion(&message).map(|best| format!("did you mean `{best}`?")),
-        snippet: position.and_then(|(l, c)| snippet(text, l, c)),
+        place: Some(Box::new(Place {
+            path,
+            snippet: position.and_then(|(l, c)| snippet(text, l, c)),
+            related: Vec::new(),
+        })),
         message,
         position,
-        path,
-        related: Vec::new(),
     }
 }
 
@@ -228,10 +237,12 @@ impl Model {
         InputError {
             source: self.path.clone(),
             message: format!("model does not build: {}", d.error()),
-            snippet: position.and_then(|(l, c)| snippet(&self.text, l, c)),
+            place: Some(Box::new(Place {
+                path: Some(path),
+                snippet: position.and_then(|(l, c)| snippet(&self.text, l, c)),
+                related,
+            })),
             position,
-            path: Some(path),
-            related,
             hint: d.suggestion().map(|s| format!("did you mean `{s}`?")),
         }
     }
@@ -274,6 +285,7 @@ pub fn read_model(path: &str) -> Result<Model, InputError> {
     } else {
         (parse(path, &text)?, value)
     };
+    tracing::info!(model = path, "model loaded");
     Ok(Model {
         path: path.to_owned(),
         document,

@@ -311,7 +311,25 @@ fn output(out: &ImportOutput) -> import::Output<'_> {
     }
 }
 
+/// One `debug` event per decision, with its reason code (shown with `RUST_LOG=debug`).
+pub fn trace_decision(response: &accessgate::Response) {
+    tracing::debug!(
+        decision = %response.decision(),
+        code = response.code(),
+        system = %response.reason().system(),
+        "decision"
+    );
+}
+
 fn main() -> ExitCode {
+    // Events go to standard error and only when RUST_LOG asks (the default shows warnings),
+    // so the command's own output is unchanged.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     let outcome = match run(cli) {
         Ok(outcome) => outcome,

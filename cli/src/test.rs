@@ -61,6 +61,9 @@ pub fn run(files: &[String], format: Format) -> Outcome {
     for r in &results {
         match &r.result {
             Ok(report) => {
+                for o in &report.outcomes {
+                    crate::trace_decision(&o.response);
+                }
                 passed += report.passed();
                 failed += report.failed();
             }

@@ -1217,3 +1217,36 @@ fn fixtures_validate_against_the_schemas() -> TestResult {
     assert!(!request.is_valid(&two));
     Ok(())
 }
+
+/// With `RUST_LOG=debug` each decision is one event on standard error with its reason code,
+/// computed here by the library; without it, standard error stays empty.
+#[test]
+fn decisions_are_traced_on_request() -> TestResult {
+    let model = root().join("fixtures/scenarios/dataverse_levels.json");
+    let model = model.display().to_string();
+    let request = r#"{"kind":"record","user":"ola","privilege":"Read","record":"acc-sales"}"#;
+    let code = accessgate::authorize(&policy_of(&model)?, &serde_json::from_str(request)?)
+        .code()
+        .to_owned();
+    let traced = accessgate()?
+        .env("RUST_LOG", "debug")
+        .args(["explain", &model, "--request", request])
+        .output()?;
+    let stderr = String::from_utf8(traced.stderr)?;
+    let decisions: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(" decision "))
+        .collect();
+    assert_eq!(decisions.len(), 1, "{stderr}");
+    assert!(
+        decisions[0].contains(&format!("code=\"{code}\"")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("model loaded"), "{stderr}");
+    let quiet = accessgate()?
+        .env_remove("RUST_LOG")
+        .args(["explain", &model, "--request", request])
+        .output()?;
+    assert!(quiet.stderr.is_empty());
+    Ok(())
+}

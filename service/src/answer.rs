@@ -21,6 +21,17 @@ pub struct Answer {
     pub reason: String,
 }
 
+/// One `debug` event per decision: the decision, the reason code and the system (the reason's
+/// ids stay out: names would need the policy, and a log line should be cheap).
+pub(crate) fn trace_decision(response: &Response) {
+    tracing::debug!(
+        decision = %response.decision(),
+        code = response.code(),
+        system = %response.reason().system(),
+        "decision"
+    );
+}
+
 impl Answer {
     /// The answer for `response`, explained with `policy`, the snapshot that produced it.
     pub fn new(response: &Response, policy: &Policy) -> Self {

@@ -158,6 +158,7 @@ impl<S, F> Authorize<S, F> {
         };
         let policy = self.policy.load();
         let response = accessgate::authorize(&policy, &question);
+        crate::answer::trace_decision(&response);
         match response.decision() {
             Decision::Allow => None,
             Decision::Deny => Some(Answer::new(&response, &policy)),

@@ -56,6 +56,14 @@ const VALUED: [(&str, &str); 10] = [
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Events on standard error: model swaps at info by default; RUST_LOG=debug adds one line
+    // per decision with its reason code.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

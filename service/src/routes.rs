@@ -112,6 +112,7 @@ async fn authorize(
     // One snapshot for the decision and its explanation, even if a swap happens meanwhile.
     let policy = app.policy.load();
     let response = accessgate::authorize(&policy, &request);
+    crate::answer::trace_decision(&response);
     Ok(Json(Answer::new(&response, &policy)))
 }
 

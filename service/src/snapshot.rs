@@ -74,8 +74,18 @@ impl SharedPolicy {
 
     /// Serves `policy` from now on and returns the snapshot it replaces.
     pub fn replace(&self, policy: Policy) -> Arc<Policy> {
+        let systems = [
+            policy.dataverse().map(|_| "dataverse"),
+            policy.flows().map(|_| "flows"),
+            policy.folders().map(|_| "folders"),
+        ];
         let old = self.slot.swap(Arc::new(policy));
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        tracing::info!(
+            generation,
+            systems = %systems.into_iter().flatten().collect::<Vec<_>>().join(","),
+            "model swapped"
+        );
         old
     }
 }
@@ -135,6 +145,57 @@ pub fn load_model(path: &Path) -> Result<Policy, LoadError> {
 
 #[cfg(test)]
 mod tests {
+
+    /// A writer into a shared buffer, to read what a subscriber printed.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut v) = self.0.lock() {
+                v.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A swap is one `info` event with the new generation; a decision is one `debug` event
+    /// with the reason code the library gives.
+    #[test]
+    fn swaps_and_decisions_are_traced() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let response = accessgate::authorize(
+            &Policy::default(),
+            &accessgate::Request::record("alice", accessgate::RecordPrivilege::Read, "a1"),
+        );
+        tracing::subscriber::with_default(subscriber, || {
+            let shared = SharedPolicy::new(Policy::default());
+            shared.replace(Policy::default());
+            crate::answer::trace_decision(&response);
+        });
+        let text = String::from_utf8(captured.0.lock().map(|v| v.clone()).unwrap_or_default())
+            .unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[0].contains("INFO") && lines[0].contains("model swapped generation=1"),
+            "{text}"
+        );
+        assert!(lines[1].contains("DEBUG"), "{text}");
+        assert!(
+            lines[1].contains(&format!("code=\"{}\"", response.code())),
+            "{text}"
+        );
+    }
     use super::*;
 
     /// A scenario file's `model` is used, and a document without one is read whole.

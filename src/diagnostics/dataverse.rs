@@ -416,10 +416,11 @@ fn locate_error(m: &DataverseModel, e: &ModelError) -> String {
             entry(EntityKind::Team, team).map(|t| key(&t, "members"))
         }
         ModelError::HierarchyCycle { kind, id } => entry(*kind, id),
-        ModelError::NonCanonicalName { kind, name, .. } => match kind {
-            EntityKind::Table => entry(EntityKind::Table, name).map(|t| key(&t, "id")),
-            _ => None,
-        },
+        ModelError::NonCanonicalName {
+            kind: EntityKind::Table,
+            name,
+            ..
+        } => entry(EntityKind::Table, name).map(|t| key(&t, "id")),
         _ => None,
     };
     found.unwrap_or_else(|| ROOT.to_owned())
