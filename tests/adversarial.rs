@@ -3,7 +3,7 @@
 //! bound or allocates beyond the input's size. The heaviest variants are `#[ignore]`:
 //! `cargo test --release --test adversarial -- --ignored`.
 //!
-//! The README's "Adversarial inputs" table lists each case and its outcome.
+//! The "Adversarial inputs" table of `docs/trust.md` lists each case and its outcome.
 
 #![allow(
     clippy::unwrap_used,

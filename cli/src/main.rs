@@ -48,8 +48,8 @@ struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build a model and report the first error, with line and column for JSON errors and a
-    /// "did you mean" hint for a misspelt id or field.
+    /// Build a model and report every error (up to 50), each with its JSON path, line and
+    /// column, the entries it involves, and a "did you mean" hint for a misspelt id or field.
     #[command(after_help = EXIT_CODES)]
     Check {
         /// The model file.

@@ -50,9 +50,25 @@ impl Which {
     }
 }
 
-/// The text of a schema file: pretty JSON and a final newline.
+/// The text of a schema file: pretty JSON with object keys sorted, and a final newline.
+///
+/// Sorted explicitly because serde_json's key order depends on its `preserve_order` feature,
+/// which another crate of a workspace build may switch on: the file must not depend on what
+/// else was built.
 pub fn file_text(which: Which) -> String {
-    format!("{:#}\n", which.schema())
+    format!("{:#}\n", sorted(which.schema()))
+}
+
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
 
 /// Prints one schema, all of them, or writes them to `dir`.

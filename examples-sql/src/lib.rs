@@ -25,7 +25,7 @@ pub mod records_service;
 
 /// How the generated organisation is laid out in SQL: the id type, the owner columns, and
 /// whether the three Dataverse tables have a SQL table each or share one (`record`, told apart
-/// by a `tbl` column). [`Layout::TEXT`] is the layout of the README.
+/// by a `tbl` column). [`Layout::TEXT`] is the layout of the filter section of `docs/performance.md`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layout {
     /// The SQL type of every id column (records, owners, units, share principals).
@@ -99,7 +99,7 @@ impl Layout {
         sql
     }
 
-    /// The indexes the README recommends: owning unit and owner of every record table (led by
+    /// The indexes `docs/performance.md` recommends: owning unit and owner of every record table (led by
     /// the table-name column when tables share one), parent column, and the share table by
     /// principal and by object.
     pub fn indexes(&self) -> String {
@@ -192,7 +192,7 @@ impl Layout {
     }
 }
 
-/// The mapping of the README's layout, [`Layout::TEXT`].
+/// The mapping of the layout `docs/performance.md` shows, [`Layout::TEXT`].
 pub fn mapping(dialect: Dialect) -> SqlMapping {
     Layout::TEXT.mapping(dialect)
 }
@@ -314,7 +314,7 @@ fn copy_line(buf: &mut String, values: impl IntoIterator<Item = Option<impl AsRe
     buf.push('\n');
 }
 
-/// Loads the organisation into PostgreSQL in the README's layout ([`Layout::TEXT`]).
+/// Loads the organisation into PostgreSQL in the layout of `docs/performance.md` ([`Layout::TEXT`]).
 ///
 /// # Errors
 ///
@@ -361,7 +361,7 @@ pub fn load_pg_as(
     Ok(())
 }
 
-/// Loads the organisation into SQLite in the README's layout ([`Layout::TEXT`]).
+/// Loads the organisation into SQLite in the layout of `docs/performance.md` ([`Layout::TEXT`]).
 ///
 /// # Errors
 ///
