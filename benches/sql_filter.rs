@@ -41,26 +41,7 @@ fn sql_filter_build(c: &mut Criterion) {
     let policy = support::organisation(shape(), 42)
         .build()
         .expect("model builds");
-    let mapping = SqlMapping::new(Dialect::Postgres, IdType::Text)
-        .table(
-            "t0",
-            RecordTable::new(
-                "t0",
-                "id",
-                OwnerColumns::Kind {
-                    id: "owner_id".into(),
-                    kind: "owner_kind".into(),
-                },
-                "unit_id",
-            ),
-        )
-        .shares(ShareTable::new(
-            "poa",
-            "object_id",
-            "principal_id",
-            "principal_kind",
-            "rights",
-        ));
+    let mapping = support::records_mapping();
     let filters = SqlFilters::new(&policy, &mapping).expect("mapping compiles");
     let table = policy.table_id("t0").expect("t0");
     let user = policy.user_id("u12345").expect("u12345");

@@ -116,26 +116,7 @@ fn main() {
             println!("{CALLS} writes into a store of {} records", ids.len());
         }
         "sql_filter" => {
-            let mapping = SqlMapping::new(Dialect::Postgres, IdType::Text)
-                .table(
-                    "t0",
-                    RecordTable::new(
-                        "t0",
-                        "id",
-                        OwnerColumns::Kind {
-                            id: "owner_id".into(),
-                            kind: "owner_kind".into(),
-                        },
-                        "unit_id",
-                    ),
-                )
-                .shares(ShareTable::new(
-                    "poa",
-                    "object_id",
-                    "principal_id",
-                    "principal_kind",
-                    "rights",
-                ));
+            let mapping = support::records_mapping();
             let filters = SqlFilters::new(&policy, &mapping).expect("mapping compiles");
             for _ in 0..CALLS {
                 black_box(measure_sql_filter(&filters, user(&mut rng), table));

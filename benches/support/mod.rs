@@ -234,3 +234,28 @@ pub fn decision_model() -> DataverseModel {
 pub fn full_run() -> bool {
     std::env::args().any(|a| a == "--bench")
 }
+
+/// The SQL mapping of the benches' record layout: table `t0` with owner id and kind columns,
+/// owning unit `unit_id`, and a PrincipalObjectAccess-style share table `poa`.
+pub fn records_mapping() -> SqlMapping {
+    SqlMapping::new(Dialect::Postgres, IdType::Text)
+        .table(
+            "t0",
+            RecordTable::new(
+                "t0",
+                "id",
+                OwnerColumns::Kind {
+                    id: "owner_id".into(),
+                    kind: "owner_kind".into(),
+                },
+                "unit_id",
+            ),
+        )
+        .shares(ShareTable::new(
+            "poa",
+            "object_id",
+            "principal_id",
+            "principal_kind",
+            "rights",
+        ))
+}
