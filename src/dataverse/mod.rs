@@ -72,7 +72,8 @@ use admin::{diff, effective, lint};
 use configuration::{delta, error, model, policy, stats};
 use evaluation::{columns, evaluate, hierarchy, misc, reason, walk};
 
-pub use action::{Action, ActionReason, Check, DESKTOP_FLOW_REQUIREMENTS};
+pub use action::{Action, ActionReason, Check};
+pub use actions::decide::DESKTOP_FLOW_REQUIREMENTS;
 pub use batch::{AccessFilter, RecordRequest, Scope};
 pub use columns::ColumnReason;
 pub use configuration::access_teams::{AccessTeamTemplateDef, AccessTeamTemplateId};

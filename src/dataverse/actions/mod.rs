@@ -10,3 +10,4 @@
 pub(crate) mod access_team;
 pub(crate) mod action;
 pub(crate) mod create;
+pub(crate) mod decide;

@@ -25,7 +25,7 @@ use serde::{Serialize, Serializer};
 
 use crate::core::{AccessLevel, Privilege};
 
-use crate::dataverse::actions::action::DESKTOP_FLOW_REQUIREMENTS;
+use crate::dataverse::actions::decide::DESKTOP_FLOW_REQUIREMENTS;
 use crate::dataverse::configuration::model::{
     DataverseModel, PrincipalRef, RoleDef, TableDef, TableOwnership, TeamKind,
 };

@@ -94,8 +94,8 @@ pub(crate) struct TableSql {
     pub(crate) id: String,
     pub(crate) owner: OwnerSql,
     pub(crate) unit: String,
-    /// The recursive part of the cascade walk (see `render`): seeds' prefixes and the edges.
-    pub(crate) cascade: Option<render::Cascade>,
+    /// The recursive part of the cascade walk (see `cascade`): seeds' prefixes and the edges.
+    pub(crate) cascade: Option<super::cascade::Cascade>,
 }
 
 /// The share table, its names checked and quoted (columns for alias `s`).
@@ -372,9 +372,9 @@ impl SqlFilters {
                 cascade: None,
             });
         }
-        let edges = render::edges(self, mapping)?;
+        let edges = super::cascade::edges(self, mapping)?;
         for t in 0..self.tables.len() {
-            let cascade = render::cascade_for(self, &edges, t as u32);
+            let cascade = super::cascade::cascade_for(self, &edges, t as u32);
             if let Some(Some(table)) = self.tables.get_mut(t) {
                 table.cascade = cascade;
             }

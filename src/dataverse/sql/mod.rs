@@ -56,6 +56,7 @@
 //! within [`cascade_depth`](super::DataverseOptions::cascade_depth) levels like a decision,
 //! which additionally stops after [`VISIT_LIMIT`](super::VISIT_LIMIT) ancestors.
 
+mod cascade;
 mod filter;
 mod mapping;
 mod plan;
