@@ -6,6 +6,13 @@
 //! hold, on the table, Read and every right the template grants, each at User (Basic) level or
 //! above ("You can't add the user to the access team because the user doesn't have sufficient
 //! privileges on the entity"). Every check is run and kept, so a deny lists all that is missing.
+//!
+//! Where the reference is silent, our reading: the joiner's privileges are a privilege check,
+//! not a record decision, so roles held through any team count (the reference speaks of "the
+//! user's privileges on the entity", and Dataverse's privilege checks include team roles), the
+//! level only has to be User or above (the record need not lie within it: the team's share is
+//! what gives access to the record), and the table is the template's, as R4.10 says ("the
+//! entity specified in the template"), even when a request names a record of another table.
 
 use crate::core::{AccessLevel, Privilege};
 use crate::dataverse::actions::action::{Action, ActionReason, Check};

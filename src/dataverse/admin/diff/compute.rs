@@ -314,18 +314,7 @@ pub fn access_diff(before: &DataversePolicy, after: &DataversePolicy) -> AccessD
                     .filter(|g| !cb.grants.contains(g))
                     .cloned()
                     .collect();
-                let mut causes = Vec::new();
-                for cause in &changes {
-                    if matches!(
-                        cause,
-                        Cause::UserAdded
-                            | Cause::UserRemoved
-                            | Cause::AdmissionChanged { .. }
-                            | Cause::SystemAdministratorChanged { .. }
-                    ) {
-                        push_unique(&mut causes, cause.clone());
-                    }
-                }
+                let mut causes = user_wide_causes(&changes);
                 if cb.applicable != ca.applicable {
                     push_unique(
                         &mut causes,
@@ -389,18 +378,7 @@ pub fn access_diff(before: &DataversePolicy, after: &DataversePolicy) -> AccessD
                     (true, false) => Change::Lost,
                     (true, true) | (false, false) => continue,
                 };
-                let mut causes = Vec::new();
-                for cause in &changes {
-                    if matches!(
-                        cause,
-                        Cause::UserAdded
-                            | Cause::UserRemoved
-                            | Cause::AdmissionChanged { .. }
-                            | Cause::SystemAdministratorChanged { .. }
-                    ) {
-                        push_unique(&mut causes, cause.clone());
-                    }
-                }
+                let mut causes = user_wide_causes(&changes);
                 let table_before = before.record_table(rb).map(|t| before.table_name(t));
                 let table_after = after.record_table(ra).map(|t| after.table_name(t));
                 for cell in &cells {
@@ -472,4 +450,22 @@ pub fn access_diff(before: &DataversePolicy, after: &DataversePolicy) -> AccessD
         environment,
         users,
     }
+}
+
+/// The causes of a user's changes that concern every cell and record of the user: added or
+/// removed, admission, System Administrator.
+fn user_wide_causes(changes: &[Cause]) -> Vec<Cause> {
+    let mut causes = Vec::new();
+    for cause in changes {
+        if matches!(
+            cause,
+            Cause::UserAdded
+                | Cause::UserRemoved
+                | Cause::AdmissionChanged { .. }
+                | Cause::SystemAdministratorChanged { .. }
+        ) {
+            push_unique(&mut causes, cause.clone());
+        }
+    }
+    causes
 }
