@@ -168,6 +168,19 @@ impl Tree {
         }
     }
 
+    /// The pre-order number of `node`.
+    #[inline]
+    pub(crate) fn pre_order(&self, node: u32) -> Option<u32> {
+        self.pre.get(node as usize).copied()
+    }
+
+    /// The pre-order numbers of `node`'s subtree: `first..end` holds exactly the pre-order
+    /// numbers of `node` and its descendants.
+    #[inline]
+    pub(crate) fn span(&self, node: u32) -> Option<(u32, u32)> {
+        Some((*self.pre.get(node as usize)?, *self.end.get(node as usize)?))
+    }
+
     /// The parent of `node`, `None` for the root.
     #[inline]
     pub(crate) fn parent(&self, node: u32) -> Option<u32> {

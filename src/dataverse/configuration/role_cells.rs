@@ -3,15 +3,16 @@
 //! A role gives a level per (table, privilege). Most roles mention a few dozen tables out of
 //! thousands, so a dense `roles × tables × 8` array is mostly "not applicable" and grows with
 //! the product of two counts a document states in a few bytes each. Here each role has a row
-//! (compressed sparse rows) of `(table, [Cell; 8])` entries sorted by table; a lookup is a
-//! search over the role's own tables (a scan for short rows, a binary search for long ones),
-//! with no allocation. Memory follows what the document says: 12 bytes per (role, table) the
+//! (compressed sparse rows) of `(table, cells)` entries sorted by table; a lookup is a search
+//! over the role's own tables (a scan for short rows, a binary search for long ones), with no
+//! allocation. A role's eight cells on one table are packed into one `u32`, three bits each
+//! ([`Packed`]), so memory follows what the document says: 8 bytes per (role, table) the
 //! document names, plus 4 bytes per role.
 //!
 //! When roles mention a large share of the tables (at least one (role, table) pair in
-//! [`DENSE_SHARE`]), a dense index of 4 bytes per (role, table) is added beside the rows, so a
-//! lookup is one array read instead of a search: on a decision with several grants the search
-//! is what the time goes to (each step a dependent, often mispredicted, branch).
+//! [`DENSE_SHARE`]), a dense `roles × tables` array of packed cells is added beside the rows, so
+//! a lookup is one array read and a shift instead of a search: on a decision with several grants
+//! the search is what the time goes to (each step a dependent, often mispredicted, branch).
 
 use std::mem::size_of;
 
@@ -26,30 +27,64 @@ pub(crate) struct RoleCells {
     offsets: Vec<u32>,
     /// Per role, the tables it mentions with their cells, sorted by table, each table once.
     entries: Vec<Entry>,
-    /// When set, `dense[role * tables + table]` is the index in `entries` of that pair, or
-    /// [`ABSENT`]; see the module docs.
+    /// When set, `dense[role * tables + table]` holds the cells of that pair ([`Packed::ABSENT`]
+    /// for a table the role does not mention); see the module docs.
     dense: Option<Dense>,
 }
 
-/// The dense (role, table) → entry index.
+/// The dense (role, table) → cells array.
 #[derive(Debug, Clone)]
 struct Dense {
     tables: usize,
-    index: Vec<u32>,
+    cells: Vec<Packed>,
 }
 
-/// A (role, table) pair the role does not mention, in [`Dense::index`].
-const ABSENT: u32 = u32::MAX;
+/// A role's eight cells on one table, three bits each (bit `3 × privilege bit`): the
+/// [`AccessLevel`] as its number, or [`Packed::NOT_APPLICABLE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Packed(u32);
+
+impl Packed {
+    /// The three-bit value of a cell that is not applicable.
+    const NOT_APPLICABLE: u32 = 0b111;
+    /// Every cell not applicable: a table the role does not mention.
+    pub(crate) const ABSENT: Packed = Packed(0x00FF_FFFF);
+
+    fn pack(cells: [Cell; 8]) -> Packed {
+        let mut packed = 0u32;
+        for (bit, cell) in cells.iter().enumerate() {
+            let value = cell.get().map_or(Self::NOT_APPLICABLE, |l| l as u32);
+            packed |= value << (3 * bit);
+        }
+        Packed(packed)
+    }
+
+    /// The level of privilege `bit`; `None` when not applicable (or `bit` is not a privilege).
+    #[inline]
+    pub(crate) fn get(self, bit: usize) -> Option<AccessLevel> {
+        if bit >= 8 {
+            return None;
+        }
+        match (self.0 >> (3 * bit)) & 0b111 {
+            0 => Some(AccessLevel::None),
+            1 => Some(AccessLevel::User),
+            2 => Some(AccessLevel::BusinessUnit),
+            3 => Some(AccessLevel::ParentChild),
+            4 => Some(AccessLevel::Organization),
+            _ => None,
+        }
+    }
+}
 
 /// The dense index is built when the stored pairs are at least one in this many of all
 /// (role, table) pairs (and the index fits in `u32` positions).
 const DENSE_SHARE: usize = 4;
 
-/// One table a role mentions, and the role's eight cells on it (12 bytes).
+/// One table a role mentions, and the role's eight cells on it (8 bytes).
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     table: u32,
-    cells: [Cell; 8],
+    cells: Packed,
 }
 
 /// Rows up to this long are scanned rather than binary-searched: fewer branches mispredicted.
@@ -80,21 +115,25 @@ impl RoleCellsBuilder {
     /// Returns `false` (and adds nothing) when the entries would not fit `u32` offsets.
     pub(crate) fn push_role(&mut self, mut row: Vec<(u32, [Cell; 8])>) -> bool {
         row.sort_by_key(|(t, _)| *t);
+        // A table given twice: merge the later cells into the first entry, then pack.
+        row.dedup_by(|later, kept| {
+            if later.0 != kept.0 {
+                return false;
+            }
+            for (p, n) in kept.1.iter_mut().zip(later.1) {
+                if n != Cell::NOT_APPLICABLE {
+                    *p = n;
+                }
+            }
+            true
+        });
         let c = &mut self.cells;
         let start = c.entries.len();
-        for (table, cells) in row {
-            let in_row = c.entries.len() > start;
-            match c.entries.last_mut() {
-                Some(last) if in_row && last.table == table => {
-                    for (p, n) in last.cells.iter_mut().zip(cells) {
-                        if n != Cell::NOT_APPLICABLE {
-                            *p = n;
-                        }
-                    }
-                }
-                _ => c.entries.push(Entry { table, cells }),
-            }
-        }
+        c.entries
+            .extend(row.into_iter().map(|(table, cells)| Entry {
+                table,
+                cells: Packed::pack(cells),
+            }));
         match u32::try_from(c.entries.len()) {
             Ok(end) => {
                 c.offsets.push(end);
@@ -123,17 +162,18 @@ impl RoleCellsBuilder {
             && c.entries.len().saturating_mul(DENSE_SHARE) >= pairs
             && u32::try_from(c.entries.len()).is_ok()
         {
-            let mut index = vec![ABSENT; pairs];
+            let mut dense = vec![Packed::ABSENT; pairs];
             for (role, w) in c.offsets.windows(2).enumerate() {
-                for i in w[0]..w[1] {
-                    if let Some(e) = c.entries.get(i as usize) {
-                        if let Some(slot) = index.get_mut(role * tables + e.table as usize) {
-                            *slot = i;
-                        }
+                for e in c.entries.get(w[0] as usize..w[1] as usize).unwrap_or(&[]) {
+                    if let Some(slot) = dense.get_mut(role * tables + e.table as usize) {
+                        *slot = e.cells;
                     }
                 }
             }
-            c.dense = Some(Dense { tables, index });
+            c.dense = Some(Dense {
+                tables,
+                cells: dense,
+            });
         }
         self.cells
     }
@@ -143,25 +183,38 @@ impl RoleCells {
     /// The level `role` gives privilege `bit` on `table`; `None` when not applicable.
     #[inline]
     pub(crate) fn get(&self, role: u32, table: u32, bit: usize) -> Option<AccessLevel> {
+        self.packed(role, table).get(bit)
+    }
+
+    /// The eight cells `role` has on `table` ([`Packed::ABSENT`] when it does not mention it).
+    #[inline]
+    pub(crate) fn packed(&self, role: u32, table: u32) -> Packed {
         if let Some(d) = &self.dense {
             if (table as usize) >= d.tables {
-                return None;
+                return Packed::ABSENT;
             }
-            let at = *d.index.get(role as usize * d.tables + table as usize)?;
-            return self.entries.get(at as usize)?.cells.get(bit)?.get();
+            return d
+                .cells
+                .get(role as usize * d.tables + table as usize)
+                .copied()
+                .unwrap_or(Packed::ABSENT);
         }
         let r = role as usize;
         let (a, b) = match (self.offsets.get(r), self.offsets.get(r + 1)) {
             (Some(&a), Some(&b)) => (a as usize, b as usize),
-            _ => return None,
+            _ => return Packed::ABSENT,
         };
-        let row = self.entries.get(a..b)?;
+        let Some(row) = self.entries.get(a..b) else {
+            return Packed::ABSENT;
+        };
         let entry = if row.len() <= SCAN {
-            row.iter().find(|e| e.table == table)?
+            row.iter().find(|e| e.table == table)
         } else {
-            row.get(row.binary_search_by_key(&table, |e| e.table).ok()?)?
+            row.binary_search_by_key(&table, |e| e.table)
+                .ok()
+                .and_then(|i| row.get(i))
         };
-        entry.cells.get(bit)?.get()
+        entry.map_or(Packed::ABSENT, |e| e.cells)
     }
 
     /// How many (role, table) entries are stored.
@@ -177,7 +230,7 @@ impl RoleCells {
             + self
                 .dense
                 .as_ref()
-                .map_or(0, |d| d.index.capacity() * size_of::<u32>())
+                .map_or(0, |d| d.cells.capacity() * size_of::<Packed>())
     }
 }
 

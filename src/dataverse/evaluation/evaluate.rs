@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 
 use crate::dataverse::configuration::model::RoleInheritance;
 use crate::dataverse::configuration::policy::*;
-use crate::dataverse::evaluation::reason::{Path, RecordReason, RoleGrant};
+use crate::dataverse::evaluation::reason::{RecordReason, RoleGrant};
 use crate::dataverse::evaluation::walk::{RecordView, Walk};
 use crate::dataverse::records::{RecordFacts, Records, ShareSource};
 
@@ -16,13 +16,6 @@ const READ_BIT: usize = Privilege::READ.bits().trailing_zeros() as usize;
 /// The table whose Append To privilege lets a user pick a record's owning unit in matrix mode
 /// (R3.7): Dataverse's `businessunit` table.
 pub const BUSINESS_UNIT_TABLE: &str = "businessunit";
-
-/// The context a grant acts in (R4.5, R4.6): as the user, or as one team.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Context {
-    User,
-    Team(u32),
-}
 
 impl DataversePolicy {
     /// Decides whether `user` may use `privilege` on `record`, with the reason.
@@ -252,71 +245,6 @@ impl DataversePolicy {
         let unit = (raw.owning_unit != NO_UNIT).then_some(BusinessUnitId(raw.owning_unit));
         self.new_record(table, owner, unit).map(|(rec, _)| rec)
     }
-    /// The ownership part every level includes (R2.3, R2.10, R4.5).
-    #[inline]
-    ///
-    /// With A5's other reading (matrix mode), ownership counts only for a grant anchored in the
-    /// record's owning unit.
-    fn owned_in_context(
-        &self,
-        context: Context,
-        anchor: u32,
-        user: u32,
-        rec: &RecordInfo,
-    ) -> Option<Path> {
-        if self.options.matrix_mode
-            && self.options.ownership_needs_role_in_owning_unit
-            && anchor != rec.owning_unit
-        {
-            return None;
-        }
-        match (context, rec.owner) {
-            (Context::User, Owner::User(o)) if o == user => Some(Path::Owner),
-            (Context::User, Owner::Team(t)) => {
-                if self.is_member(user, t) {
-                    Some(Path::OwningTeam(TeamId(t)))
-                } else if self.options.team_administrator_owns
-                    && self
-                        .teams
-                        .get(t as usize)
-                        .and_then(|team| team.administrator)
-                        == Some(user)
-                {
-                    Some(Path::TeamAdministrator(TeamId(t)))
-                } else {
-                    None
-                }
-            }
-            (Context::Team(t), Owner::Team(o)) if o == t => Some(Path::OwningTeam(TeamId(t))),
-            (Context::User, Owner::User(_) | Owner::Organization)
-            | (Context::Team(_), Owner::User(_) | Owner::Team(_) | Owner::Organization) => None,
-        }
-    }
-
-    /// Whether a grant at `level` anchored in `anchor`, acting in `context`, reaches `rec`.
-    #[inline]
-    fn covers(
-        &self,
-        context: Context,
-        level: AccessLevel,
-        anchor: u32,
-        user: u32,
-        rec: &RecordInfo,
-    ) -> Option<Path> {
-        if let Some(path) = self.owned_in_context(context, anchor, user, rec) {
-            return Some(path);
-        }
-        match level {
-            AccessLevel::None | AccessLevel::User => None,
-            AccessLevel::BusinessUnit => (rec.owning_unit == anchor).then_some(Path::BusinessUnit),
-            AccessLevel::ParentChild => self
-                .tree
-                .contains(anchor, rec.owning_unit)
-                .then_some(Path::ParentChild),
-            AccessLevel::Organization => Some(Path::Organization),
-        }
-    }
-
     /// The first grant of the privilege whose context activates a share to `with` (R5.5, A2, A15).
     fn activating_grant(
         &self,
@@ -387,57 +315,6 @@ impl DataversePolicy {
                 via: g.via,
             })
         })
-    }
-
-    /// The first grant of a privilege (by bit) whose level reaches the record, existing or
-    /// would-be (R2, R4.5, R4.6, R2.9), or the highest level held when none does. Organization-
-    /// owned records are reached by Organization level only (R2.8).
-    pub(crate) fn reach(
-        &self,
-        user: UserId,
-        bit: usize,
-        phantom: &RecordInfo,
-    ) -> Result<RecordReason, Option<RoleGrant>> {
-        let mut best: Option<RoleGrant> = None;
-        for grant in self.grants_with_level(user, |role| self.cell(role, phantom.table, bit)) {
-            let (level, anchor) = (grant.level, grant.business_unit.0);
-            if best.is_none_or(|b| level > b.level) {
-                best = Some(grant);
-            }
-            if phantom.owner == Owner::Organization {
-                if level == AccessLevel::Organization {
-                    return Ok(RecordReason::RoleLevel {
-                        grant,
-                        path: Path::Organization,
-                    });
-                }
-                continue;
-            }
-            let context = match grant.via {
-                Via::Team(t) => Context::Team(t.0),
-                Via::Direct | Via::TeamMemberInheritance(_) => Context::User,
-            };
-            if let Some(path) = self.covers(context, level, anchor, user.0, phantom) {
-                return Ok(RecordReason::RoleLevel { grant, path });
-            }
-            if let Via::Team(t) = grant.via {
-                if self.roles.get(grant.role.index()).map(|r| r.inheritance)
-                    == Some(RoleInheritance::DirectUserBasicAndTeam)
-                {
-                    if let Some(path) =
-                        self.owned_in_context(Context::User, anchor, user.0, phantom)
-                    {
-                        let grant = RoleGrant {
-                            level: AccessLevel::User,
-                            via: Via::TeamMemberInheritance(t),
-                            ..grant
-                        };
-                        return Ok(RecordReason::RoleLevel { grant, path });
-                    }
-                }
-            }
-        }
-        Err(best)
     }
 
     /// R1.7 (S14): whether a principal can own records of a table.

@@ -1,8 +1,8 @@
 //! Evaluation: one record question answered from a snapshot and a record's facts.
 //!
 //! [`evaluate`] holds the decision itself (`check`, `check_facts`, `check_in`): the user's
-//! admission, then each grant's level against the record's owner and owning unit, then the
-//! shares that reach the record, then hierarchy security, stopping at the first thing that
+//! admission, then each grant's level against the record's owner and owning unit ([`reach`]),
+//! then the shares that reach the record, then hierarchy security, stopping at the first thing that
 //! allows. [`walk`] finds the shares that reach a record, its own and those cascading from its
 //! ancestors, by walking parent links at decision time within a bound. [`reason`] is what a
 //! decision says about itself: which role at which level through which team, which share from
@@ -19,5 +19,6 @@ pub(crate) mod columns;
 pub(crate) mod evaluate;
 pub(crate) mod hierarchy;
 pub(crate) mod misc;
+pub(crate) mod reach;
 pub(crate) mod reason;
 pub(crate) mod walk;
