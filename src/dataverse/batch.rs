@@ -284,7 +284,7 @@ impl DataversePolicy {
         if u.admission != Admission::Admitted || !info.applicable.contains(privilege) {
             return f;
         }
-        if u.system_administrator.is_some() {
+        if u.system_administrator().is_some() {
             f.scope = Scope::Everything;
             return f;
         }
@@ -293,7 +293,7 @@ impl DataversePolicy {
         let mut user_context = false;
         let mut team_context: Vec<u32> = Vec::new();
         let mut ranges: Vec<Range<u32>> = Vec::new();
-        for g in self.user_grants.get(user.0) {
+        for g in self.users.grants(user.0) {
             let Some(level) = self.cell(g.role, table.0, bit) else {
                 continue;
             };

@@ -43,7 +43,7 @@ impl DataversePolicy {
         };
         let unit = phantom.owning_unit;
 
-        let decided = if let Some((role, via)) = u.system_administrator {
+        let decided = if let Some((role, via)) = u.system_administrator() {
             RecordReason::SystemAdministrator {
                 role: RoleId(role),
                 via,
@@ -64,7 +64,7 @@ impl DataversePolicy {
         if self.options.create_for_other_requires_assign
             && for_someone_else
             && !info.organization_owned
-            && u.system_administrator.is_none()
+            && u.system_administrator().is_none()
         {
             if let Err(best) = self.reach(user, ASSIGN_BIT, &phantom) {
                 let highest = best.map_or(AccessLevel::None, |b| b.level);
@@ -74,7 +74,7 @@ impl DataversePolicy {
         if self.options.matrix_mode
             && !info.organization_owned
             && unit != owner_unit
-            && u.system_administrator.is_none()
+            && u.system_administrator().is_none()
         {
             let append_to = Privilege::APPEND_TO.bits().trailing_zeros() as usize;
             let allowed = self
@@ -82,7 +82,7 @@ impl DataversePolicy {
                 .tables
                 .get(BUSINESS_UNIT_TABLE)
                 .is_some_and(|bu_table| {
-                    self.user_grants.get(user.0).iter().any(|g| {
+                    self.users.grants(user.0).iter().any(|g| {
                         self.cell(g.role, bu_table, append_to)
                             .is_some_and(|l| l >= AccessLevel::BusinessUnit)
                     })
@@ -173,7 +173,7 @@ impl DataversePolicy {
         let Some(bit) = privilege.index().filter(|_| applies) else {
             return RecordReason::PrivilegeDoesNotApply { table, privilege };
         };
-        if let Some((role, via)) = u.system_administrator {
+        if let Some((role, via)) = u.system_administrator() {
             return RecordReason::SystemAdministrator {
                 role: RoleId(role),
                 via,

@@ -235,7 +235,7 @@ impl DataversePolicy {
             return Some(all);
         }
         let mut best: Option<RoleGrant> = None;
-        for g in self.user_grants.get(user.0) {
+        for g in self.users.grants(user.0) {
             let Some(level) = self.cell(g.role, table, bit) else {
                 continue;
             };
@@ -265,7 +265,7 @@ impl DataversePolicy {
     /// privilege at Organization level in their own unit.
     pub(crate) fn system_administrator_grant(&self, user: UserId) -> Option<RoleGrant> {
         let u = self.users.get(user.index())?;
-        let (role, via) = u.system_administrator?;
+        let (role, via) = u.system_administrator()?;
         Some(RoleGrant {
             role: RoleId(role),
             business_unit: BusinessUnitId(u.business_unit),

@@ -14,6 +14,7 @@ use crate::dataverse::configuration::hierarchy;
 use crate::dataverse::configuration::model::*;
 use crate::dataverse::configuration::policy::*;
 use crate::dataverse::configuration::role_cells::{RoleCells, RoleCellsBuilder};
+use crate::dataverse::configuration::users::UserTable;
 use crate::dataverse::records;
 
 impl DataverseModel {
@@ -221,12 +222,7 @@ impl Compiler<'_> {
                 &u.business_unit,
                 || format!("user `{}`", u.id),
             )?;
-            users.push(UserInfo {
-                business_unit: bu,
-                admission: Admission::Admitted,
-                gate: delta::gate_of(u),
-                system_administrator: None,
-            });
+            users.push(UserInfo::new(bu, Admission::Admitted, delta::gate_of(u)));
         }
 
         // Teams and memberships.
@@ -326,7 +322,7 @@ impl Compiler<'_> {
         // Each user's grant sources: direct assignments first, then each team's assignments
         // (the same derivation a configuration change re-runs for the users it touches).
         let teams = Chunks::from_vec(teams);
-        let mut user_grants = Csr::default();
+        let mut user_table = UserTable::default();
         {
             let inputs = delta::GrantInputs {
                 options: &options,
@@ -336,12 +332,13 @@ impl Compiler<'_> {
                 user_teams: &user_teams,
                 team_roles: &team_roles,
             };
-            for (u, user) in users.iter_mut().enumerate() {
+            for (u, user) in users.iter().enumerate() {
                 let derived = delta::derive_grants(&inputs, u as u32, user.business_unit);
                 let enabled = m.users.get(u).is_some_and(|d| d.enabled);
-                user.admission = delta::admission(&options, enabled, user.gate, &derived);
-                user.system_administrator = derived.system_administrator;
-                user_grants.push_row(&derived.grants);
+                let user = user
+                    .with_admission(delta::admission(&options, enabled, user.gate, &derived))
+                    .with_system_administrator(derived.system_administrator);
+                user_table.push(user, &derived.grants);
             }
         }
 
@@ -356,12 +353,11 @@ impl Compiler<'_> {
             tables: Arc::new(tables),
             roles: Arc::new(roles),
             cells: Arc::new(cells),
-            users: Chunks::from_vec(users),
+            users: user_table,
             teams,
             team_members,
             user_teams,
             user_direct,
-            user_grants,
             team_roles,
             user_enabled: Chunks::from_vec(m.users.iter().map(|u| u.enabled).collect()),
             relationships: Arc::new(relationships),

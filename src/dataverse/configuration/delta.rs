@@ -169,10 +169,10 @@ pub(crate) fn admission(
     let admits = roles.admits;
     if !enabled {
         Admission::Disabled
-    } else if !(gate.application_user || gate.licensed || options.per_app_plan_allocated) {
+    } else if !(gate.application_user() || gate.licensed() || options.per_app_plan_allocated) {
         Admission::Unlicensed
     } else if options.security_group_required
-        && !(gate.in_security_group || gate.application_user || gate.power_platform_admin)
+        && !(gate.in_security_group() || gate.application_user() || gate.power_platform_admin())
     {
         Admission::NotInSecurityGroup
     } else if !admits && roles.owner_team_roles {
@@ -186,12 +186,12 @@ pub(crate) fn admission(
 
 /// The gate facts of a user definition.
 pub(crate) fn gate_of(def: &UserDef) -> UserGate {
-    UserGate {
-        licensed: def.licensed,
-        application_user: def.application_user,
-        in_security_group: def.in_security_group,
-        power_platform_admin: def.power_platform_admin,
-    }
+    UserGate::new(
+        def.licensed,
+        def.application_user,
+        def.in_security_group,
+        def.power_platform_admin,
+    )
 }
 
 impl Configuration {
@@ -217,13 +217,10 @@ impl Configuration {
             .get(user as usize)
             .copied()
             .unwrap_or(false);
-        let updated = UserInfo {
-            admission: admission(&self.options, enabled, info.gate, &derived),
-            system_administrator: derived.system_administrator,
-            ..info
-        };
-        self.users.set(user as usize, updated);
-        self.user_grants.set_row(user, &derived.grants);
+        let updated = info
+            .with_admission(admission(&self.options, enabled, info.gate, &derived))
+            .with_system_administrator(derived.system_administrator);
+        self.users.set(user, updated, &derived.grants);
         self.columns.rederive_user(user, self.user_teams.get(user));
     }
 
@@ -379,16 +376,17 @@ impl Configuration {
         )?;
         self.hierarchy = hierarchy;
         let gate = gate_of(def);
-        self.users.push(UserInfo {
-            business_unit: unit,
-            admission: admission(&self.options, def.enabled, gate, &Derived::none()),
-            gate,
-            system_administrator: None,
-        });
+        self.users.push(
+            UserInfo::new(
+                unit,
+                admission(&self.options, def.enabled, gate, &Derived::none()),
+                gate,
+            ),
+            &[],
+        );
         self.user_enabled.push(def.enabled);
         self.user_teams.push_row(&[]);
         self.user_direct.push_row(&[]);
-        self.user_grants.push_row(&[]);
         self.columns.push_user();
         debug_assert_eq!(index as usize + 1, self.users.len());
         Ok(())

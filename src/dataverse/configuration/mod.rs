@@ -35,3 +35,4 @@ pub(crate) mod options;
 pub(crate) mod policy;
 pub(crate) mod role_cells;
 pub(crate) mod stats;
+pub(crate) mod users;

@@ -114,23 +114,133 @@ pub enum Admission {
     OnlyOwnerTeamRoles,
 }
 
+/// A user's decision facts: 16 bytes, kept beside the user's grants (see
+/// [`UserTable`](super::users::UserTable)) so one read brings both.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct UserInfo {
     pub(crate) business_unit: u32,
+    /// The System Administrator role held ([`NO_ROLE`] when none), and the team it comes
+    /// through when `sysadmin_via` says so: an `Option<(u32, Via)>` in 9 bytes instead of 12.
+    sysadmin_role: u32,
+    sysadmin_team: u32,
     pub(crate) admission: Admission,
+    sysadmin_via: ViaKind,
     /// What the environment gate reads besides roles (R8.4), kept so a change of roles or of
     /// the enabled state re-derives [`admission`](Self::admission).
     pub(crate) gate: UserGate,
-    pub(crate) system_administrator: Option<(u32, Via)>,
 }
 
-/// A user's licence and security-group facts (R8.4 items 2 and 3).
+/// No role, in [`UserInfo`].
+const NO_ROLE: u32 = u32::MAX;
+
+/// How a user holds a role, without the team ([`Via`] in one byte).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct UserGate {
-    pub(crate) licensed: bool,
-    pub(crate) application_user: bool,
-    pub(crate) in_security_group: bool,
-    pub(crate) power_platform_admin: bool,
+enum ViaKind {
+    Direct,
+    Team,
+    TeamMemberInheritance,
+}
+
+impl UserInfo {
+    /// A user of `business_unit` holding no System Administrator role.
+    pub(crate) fn new(business_unit: u32, admission: Admission, gate: UserGate) -> UserInfo {
+        UserInfo {
+            business_unit,
+            sysadmin_role: NO_ROLE,
+            sysadmin_team: 0,
+            admission,
+            sysadmin_via: ViaKind::Direct,
+            gate,
+        }
+    }
+
+    /// The System Administrator role the user holds (R8.1), and how.
+    #[inline]
+    pub(crate) fn system_administrator(&self) -> Option<(u32, Via)> {
+        if self.sysadmin_role == NO_ROLE {
+            return None;
+        }
+        let team = TeamId(self.sysadmin_team);
+        let via = match self.sysadmin_via {
+            ViaKind::Direct => Via::Direct,
+            ViaKind::Team => Via::Team(team),
+            ViaKind::TeamMemberInheritance => Via::TeamMemberInheritance(team),
+        };
+        Some((self.sysadmin_role, via))
+    }
+
+    /// This user with `admission` as their admission.
+    pub(crate) fn with_admission(self, admission: Admission) -> UserInfo {
+        UserInfo { admission, ..self }
+    }
+
+    /// This user with `held` as their System Administrator role.
+    pub(crate) fn with_system_administrator(self, held: Option<(u32, Via)>) -> UserInfo {
+        let Some((role, via)) = held else {
+            return UserInfo {
+                sysadmin_role: NO_ROLE,
+                ..self
+            };
+        };
+        let (kind, team) = match via {
+            Via::Direct => (ViaKind::Direct, 0),
+            Via::Team(t) => (ViaKind::Team, t.0),
+            Via::TeamMemberInheritance(t) => (ViaKind::TeamMemberInheritance, t.0),
+        };
+        UserInfo {
+            sysadmin_role: role,
+            sysadmin_team: team,
+            sysadmin_via: kind,
+            ..self
+        }
+    }
+}
+
+/// A user's licence and security-group facts (R8.4 items 2 and 3), one bit each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct UserGate(u8);
+
+impl UserGate {
+    const LICENSED: u8 = 1;
+    const APPLICATION_USER: u8 = 2;
+    const IN_SECURITY_GROUP: u8 = 4;
+    const POWER_PLATFORM_ADMIN: u8 = 8;
+
+    /// The gate facts, in R8.4's order.
+    pub(crate) fn new(
+        licensed: bool,
+        application_user: bool,
+        in_security_group: bool,
+        power_platform_admin: bool,
+    ) -> UserGate {
+        let bit = |set: bool, bit: u8| if set { bit } else { 0 };
+        UserGate(
+            bit(licensed, Self::LICENSED)
+                | bit(application_user, Self::APPLICATION_USER)
+                | bit(in_security_group, Self::IN_SECURITY_GROUP)
+                | bit(power_platform_admin, Self::POWER_PLATFORM_ADMIN),
+        )
+    }
+
+    /// Licensed, or holding a per-app plan (R8.4 item 2).
+    pub(crate) fn licensed(self) -> bool {
+        self.0 & Self::LICENSED != 0
+    }
+
+    /// An application user (exempt from the licence and group checks).
+    pub(crate) fn application_user(self) -> bool {
+        self.0 & Self::APPLICATION_USER != 0
+    }
+
+    /// A member of the environment's security group (R8.4 item 3).
+    pub(crate) fn in_security_group(self) -> bool {
+        self.0 & Self::IN_SECURITY_GROUP != 0
+    }
+
+    /// A Power Platform administrator (exempt from the group check).
+    pub(crate) fn power_platform_admin(self) -> bool {
+        self.0 & Self::POWER_PLATFORM_ADMIN != 0
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -239,15 +349,14 @@ pub struct Configuration {
     pub(crate) roles: Arc<Vec<RoleInfo>>,
     /// Each role's cells, for the tables it mentions only.
     pub(crate) cells: Arc<super::role_cells::RoleCells>,
-    pub(crate) users: Chunks<UserInfo>,
+    /// Each user's decision facts and role grants, side by side.
+    pub(crate) users: super::users::UserTable,
     pub(crate) teams: Chunks<TeamInfo>,
     pub(crate) team_members: Csr<u32>,
     /// Each user's teams, sorted.
     pub(crate) user_teams: Csr<u32>,
     /// Each user's own role assignments: (role, anchor unit), in document order.
     pub(crate) user_direct: Csr<(u32, u32)>,
-    /// Each user's grant sources, derived from `user_direct`, `user_teams` and `team_roles`.
-    pub(crate) user_grants: Csr<GrantSource>,
     /// Each team's own role assignments: (role, anchor unit).
     pub(crate) team_roles: Csr<(u32, u32)>,
     /// Whether each user is enabled (R8.5: a disabled user may still own records).

@@ -72,7 +72,6 @@ impl DataversePolicy {
             users: self.users.heap_bytes()
                 + csr_bytes(&self.user_teams)
                 + csr_bytes(&self.user_direct)
-                + csr_bytes(&self.user_grants)
                 + self.user_enabled.heap_bytes(),
             teams: self.teams.heap_bytes()
                 + csr_bytes(&self.team_members)

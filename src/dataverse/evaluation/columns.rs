@@ -239,7 +239,7 @@ impl DataversePolicy {
         if self
             .users
             .get(user.index())
-            .is_some_and(|u| u.system_administrator.is_some())
+            .is_some_and(|u| u.system_administrator().is_some())
         {
             return ColumnReason::SystemAdministrator(record_reason);
         }

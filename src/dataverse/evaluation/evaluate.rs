@@ -61,7 +61,7 @@ impl DataversePolicy {
         privilege: Privilege,
         record: RecordId,
     ) -> RecordReason {
-        if self.users.get(user.index()).is_none() {
+        if user.index() >= self.users.len() {
             return RecordReason::UnknownUser(user);
         }
         let Some(slot) = records.slot(record.index()) else {
@@ -131,7 +131,7 @@ impl DataversePolicy {
         source: &dyn ShareSource,
     ) -> RecordReason {
         let record = facts.id;
-        let Some(u) = self.users.get(user.index()) else {
+        let Some((u, grants)) = self.users.row(user.0) else {
             return RecordReason::UnknownUser(user);
         };
         let bit = match privilege.index() {
@@ -156,14 +156,14 @@ impl DataversePolicy {
                 privilege,
             };
         }
-        if let Some((role, via)) = u.system_administrator {
+        if let Some((role, via)) = u.system_administrator() {
             return RecordReason::SystemAdministrator {
                 role: RoleId(role),
                 via,
             };
         }
 
-        let best = match self.reach(user, bit, rec) {
+        let best = match self.reach_with(user, grants, bit, rec) {
             Ok(reason) => return reason,
             Err(None) => {
                 return RecordReason::NoPrivilege {
@@ -174,7 +174,6 @@ impl DataversePolicy {
             Err(Some(best)) => best,
         };
         let highest = best.level;
-        let grants = self.user_grants.get(user.0);
         let mut shared = None;
         let walk = self.walk_shares(facts, rec, source, true, &mut |share| {
             if !share.rights.contains(privilege) {
@@ -306,7 +305,7 @@ impl DataversePolicy {
         user: UserId,
         level_of: impl Fn(u32) -> Option<AccessLevel> + 'a,
     ) -> impl Iterator<Item = RoleGrant> + 'a {
-        self.user_grants.get(user.0).iter().filter_map(move |g| {
+        self.users.grants(user.0).iter().filter_map(move |g| {
             let level = level_of(g.role).filter(|&l| l != AccessLevel::None)?;
             Some(RoleGrant {
                 role: RoleId(g.role),
@@ -322,7 +321,7 @@ impl DataversePolicy {
         let read = READ_BIT;
         match owner {
             PrincipalId::User(o) => {
-                let grants = self.user_grants.get(o.0);
+                let grants = self.users.grants(o.0);
                 let enabled = self.user_enabled.get(o.index()).copied().unwrap_or(false);
                 if !enabled && grants.is_empty() {
                     return false;
@@ -330,7 +329,7 @@ impl DataversePolicy {
                 if self
                     .users
                     .get(o.index())
-                    .and_then(|u| u.system_administrator)
+                    .and_then(|u| u.system_administrator())
                     .is_some()
                 {
                     return true;

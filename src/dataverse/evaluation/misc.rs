@@ -234,7 +234,7 @@ impl DataversePolicy {
         if u.admission != Admission::Admitted {
             return MiscReason::NotAdmitted(u.admission);
         }
-        if let Some((role, via)) = u.system_administrator {
+        if let Some((role, via)) = u.system_administrator() {
             return MiscReason::SystemAdministrator {
                 privilege,
                 role: RoleId(role),

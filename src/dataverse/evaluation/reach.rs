@@ -52,7 +52,18 @@ impl DataversePolicy {
         bit: usize,
         record: &RecordInfo,
     ) -> Result<RecordReason, Option<RoleGrant>> {
-        let grants = self.user_grants.get(user.0);
+        self.reach_with(user, self.users.grants(user.0), bit, record)
+    }
+
+    /// [`reach`](Self::reach) over `grants`, the user's grants already read.
+    #[inline]
+    pub(crate) fn reach_with(
+        &self,
+        user: UserId,
+        grants: &[GrantSource],
+        bit: usize,
+        record: &RecordInfo,
+    ) -> Result<RecordReason, Option<RoleGrant>> {
         if grants.is_empty() {
             return Err(None);
         }
@@ -66,7 +77,14 @@ impl DataversePolicy {
             if best.is_none_or(|(b, _)| level > b) {
                 best = Some((level, g));
             }
-            if let Some((path, level, via)) = self.grant_reaches(&target, g, level) {
+            let reached = match self.grant_path(&target, g, level) {
+                Some(path) => Some((path, level, g.via)),
+                None if target.user_owns.is_some() && matches!(g.via, Via::Team(_)) => {
+                    self.member_inherited_path(&target, g)
+                }
+                None => None,
+            };
+            if let Some((path, level, via)) = reached {
                 let grant = RoleGrant {
                     role: RoleId(g.role),
                     business_unit: BusinessUnitId(g.anchor),
@@ -115,58 +133,58 @@ impl DataversePolicy {
         }
     }
 
-    /// How one grant giving `level` reaches the target: the path, and the level and holding it
-    /// applied as (a team's member-inheriting role applies to its members at Basic, R4.6).
+    /// How one grant giving `level` reaches the target, acting as it is held.
     #[inline]
-    fn grant_reaches(
-        &self,
-        target: &Target,
-        grant: &GrantSource,
-        level: AccessLevel,
-    ) -> Option<(Path, AccessLevel, Via)> {
+    fn grant_path(&self, target: &Target, grant: &GrantSource, level: AccessLevel) -> Option<Path> {
         if target.owner == Owner::Organization {
-            return (level == AccessLevel::Organization).then_some((
-                Path::Organization,
-                level,
-                grant.via,
-            ));
+            return (level == AccessLevel::Organization).then_some(Path::Organization);
         }
-        let owned_counts = !target.anchor_must_be_unit || grant.anchor == target.unit;
-        let owned = match grant.via {
-            Via::Direct | Via::TeamMemberInheritance(_) => {
-                target.user_owns.filter(|_| owned_counts)
+        if !target.anchor_must_be_unit || grant.anchor == target.unit {
+            match grant.via {
+                Via::Direct | Via::TeamMemberInheritance(_) => {
+                    if target.user_owns.is_some() {
+                        return target.user_owns;
+                    }
+                }
+                Via::Team(t) => {
+                    if target.owner == Owner::Team(t.0) {
+                        return Some(Path::OwningTeam(t));
+                    }
+                }
             }
-            Via::Team(t) => {
-                (owned_counts && target.owner == Owner::Team(t.0)).then_some(Path::OwningTeam(t))
-            }
-        };
-        let path = owned.or(match level {
+        }
+        match level {
             AccessLevel::None | AccessLevel::User => None,
             AccessLevel::BusinessUnit => {
                 (grant.anchor == target.unit).then_some(Path::BusinessUnit)
             }
-            AccessLevel::ParentChild => self
-                .tree
-                .span(grant.anchor)
-                .is_some_and(|(first, end)| first <= target.unit_pre && target.unit_pre < end)
-                .then_some(Path::ParentChild),
-            AccessLevel::Organization => Some(Path::Organization),
-        });
-        if let Some(path) = path {
-            return Some((path, level, grant.via));
-        }
-        // R4.6: the Basic part of a member-inheriting team role reaches what the member owns.
-        match grant.via {
-            Via::Team(t)
-                if owned_counts
-                    && self.roles.get(grant.role as usize).map(|r| r.inheritance)
-                        == Some(RoleInheritance::DirectUserBasicAndTeam) =>
-            {
-                target
-                    .user_owns
-                    .map(|path| (path, AccessLevel::User, Via::TeamMemberInheritance(t)))
+            AccessLevel::ParentChild => {
+                let (first, end) = self.tree.span(grant.anchor)?;
+                (first <= target.unit_pre && target.unit_pre < end).then_some(Path::ParentChild)
             }
-            Via::Direct | Via::Team(_) | Via::TeamMemberInheritance(_) => None,
+            AccessLevel::Organization => Some(Path::Organization),
         }
+    }
+
+    /// R4.6: the Basic part of a member-inheriting team role reaches what the member owns, as
+    /// if assigned to them at User level.
+    #[cold]
+    fn member_inherited_path(
+        &self,
+        target: &Target,
+        grant: &GrantSource,
+    ) -> Option<(Path, AccessLevel, Via)> {
+        let Via::Team(t) = grant.via else {
+            return None;
+        };
+        let path = target.user_owns?;
+        if target.owner == Owner::Organization
+            || (target.anchor_must_be_unit && grant.anchor != target.unit)
+            || self.roles.get(grant.role as usize).map(|r| r.inheritance)
+                != Some(RoleInheritance::DirectUserBasicAndTeam)
+        {
+            return None;
+        }
+        Some((path, AccessLevel::User, Via::TeamMemberInheritance(t)))
     }
 }

@@ -196,7 +196,7 @@ fn contexts(policy: &DataversePolicy, user: UserId, table: u32, bit: usize) -> C
         team_grants: Vec::new(),
         unit_ranges: Vec::new(),
     };
-    for g in policy.user_grants.get(user.0) {
+    for g in policy.users.grants(user.0) {
         let Some(level) = policy.cell(g.role, table, bit) else {
             continue;
         };
@@ -277,7 +277,7 @@ pub(crate) fn plan(
     if u.admission != Admission::Admitted || !info.applicable.contains(privilege) {
         return Plan::nothing();
     }
-    if u.system_administrator.is_some() {
+    if u.system_administrator().is_some() {
         return Plan::everything();
     }
     let c = contexts(policy, user, table.0, bit);

@@ -40,7 +40,7 @@ impl DataversePolicy {
     /// acts as the user at User level (R4.5, R4.6).
     fn cell_grants(&self, user: u32, table: u32, bit: usize) -> Vec<Grant> {
         let mut out: Vec<Grant> = Vec::new();
-        for g in self.user_grants.get(user) {
+        for g in self.users.grants(user) {
             let Some(level) = self.cell(g.role, table, bit) else {
                 continue;
             };
@@ -117,7 +117,7 @@ impl DataversePolicy {
             let sysadmin = self
                 .users
                 .get(user as usize)
-                .is_some_and(|u| u.system_administrator.is_some());
+                .is_some_and(|u| u.system_administrator().is_some());
             if activates || sysadmin {
                 usable |= cell.privilege;
             }
@@ -175,12 +175,12 @@ impl DataversePolicy {
         let info = self.users.get(user.index()).copied();
         let admission = info.map(|u| u.admission);
         let admitted = admission == Some(Admission::Admitted);
-        let sysadmin = info.and_then(|u| u.system_administrator);
+        let sysadmin = info.and_then(|u| u.system_administrator());
         let u = user.0;
         let known = info.is_some();
 
         let mut roles: Vec<HeldRole> = Vec::new();
-        for g in self.user_grants.get(u) {
+        for g in self.users.grants(u) {
             let held = self.held_role(g);
             if !roles.contains(&held) {
                 roles.push(held);
