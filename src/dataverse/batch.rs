@@ -309,7 +309,7 @@ impl DataversePolicy {
                 }
                 continue;
             }
-            match g.via {
+            match g.via() {
                 Via::Direct | Via::TeamMemberInheritance(_) => user_context = true,
                 Via::Team(t) => {
                     team_context.push(t.0);

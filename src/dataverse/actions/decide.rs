@@ -240,8 +240,8 @@ impl DataversePolicy {
                 continue;
             };
             let inheritance = self.roles.get(g.role as usize).map(|r| r.inheritance);
-            let (level, via) = match (g.via, inheritance) {
-                (Via::Direct | Via::TeamMemberInheritance(_), _) => (level, g.via),
+            let (level, via) = match (g.via(), inheritance) {
+                (Via::Direct | Via::TeamMemberInheritance(_), _) => (level, g.via()),
                 (Via::Team(t), Some(RoleInheritance::DirectUserBasicAndTeam))
                     if level > AccessLevel::None =>
                 {

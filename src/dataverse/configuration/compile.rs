@@ -328,12 +328,16 @@ impl Compiler<'_> {
                 options: &options,
                 roles: &roles,
                 teams: &teams,
-                user_direct: &user_direct,
                 user_teams: &user_teams,
                 team_roles: &team_roles,
             };
             for (u, user) in users.iter().enumerate() {
-                let derived = delta::derive_grants(&inputs, u as u32, user.business_unit);
+                let derived = delta::derive_grants(
+                    &inputs,
+                    u as u32,
+                    user.business_unit,
+                    user_direct.get(u as u32),
+                );
                 let enabled = m.users.get(u).is_some_and(|d| d.enabled);
                 let user = user
                     .with_admission(delta::admission(&options, enabled, user.gate, &derived))
@@ -357,7 +361,6 @@ impl Compiler<'_> {
             teams,
             team_members,
             user_teams,
-            user_direct,
             team_roles,
             user_enabled: Chunks::from_vec(m.users.iter().map(|u| u.enabled).collect()),
             relationships: Arc::new(relationships),

@@ -98,14 +98,18 @@ pub(crate) struct GrantInputs<'a> {
     pub(crate) options: &'a DataverseOptions,
     pub(crate) roles: &'a [RoleInfo],
     pub(crate) teams: &'a Chunks<TeamInfo>,
-    pub(crate) user_direct: &'a Csr<(u32, u32)>,
     pub(crate) user_teams: &'a Csr<u32>,
     pub(crate) team_roles: &'a Csr<(u32, u32)>,
 }
 
 /// Direct assignments first, then each team's assignments (R4.5), with the member's own unit as
 /// a second anchor when the option says so (A4).
-pub(crate) fn derive_grants(inputs: &GrantInputs<'_>, user: u32, own_unit: u32) -> Derived {
+pub(crate) fn derive_grants(
+    inputs: &GrantInputs<'_>,
+    user: u32,
+    own_unit: u32,
+    direct: &[(u32, u32)],
+) -> Derived {
     let is_sysadmin = |role: u32| {
         inputs
             .roles
@@ -118,12 +122,8 @@ pub(crate) fn derive_grants(inputs: &GrantInputs<'_>, user: u32, own_unit: u32) 
         owner_team_roles: false,
         system_administrator: None,
     };
-    for &(role, anchor) in inputs.user_direct.get(user) {
-        out.grants.push(GrantSource {
-            role,
-            anchor,
-            via: Via::Direct,
-        });
+    for &(role, anchor) in direct {
+        out.grants.push(GrantSource::direct(role, anchor));
         out.admits = true;
         if is_sysadmin(role) && out.system_administrator.is_none() {
             out.system_administrator = Some((role, Via::Direct));
@@ -136,15 +136,13 @@ pub(crate) fn derive_grants(inputs: &GrantInputs<'_>, user: u32, own_unit: u32) 
         let team_admits = team.kind.is_group() || inputs.options.owner_team_roles_admit;
         let via = Via::Team(TeamId(t));
         for &(role, anchor) in inputs.team_roles.get(t) {
-            out.grants.push(GrantSource { role, anchor, via });
+            out.grants
+                .push(GrantSource::through_team(role, anchor, TeamId(t)));
             if inputs.options.team_role_anchor == TeamRoleAnchor::TeamAndMemberBusinessUnit
                 && anchor != own_unit
             {
-                out.grants.push(GrantSource {
-                    role,
-                    anchor: own_unit,
-                    via,
-                });
+                out.grants
+                    .push(GrantSource::through_team(role, own_unit, TeamId(t)));
             }
             out.owner_team_roles |= !team_admits;
             if team_admits {
@@ -200,18 +198,34 @@ impl Configuration {
             options: &self.options,
             roles: &self.roles,
             teams: &self.teams,
-            user_direct: &self.user_direct,
             user_teams: &self.user_teams,
             team_roles: &self.team_roles,
         }
     }
 
+    /// A user's direct role assignments, (role, unit): the leading direct grants, which
+    /// [`derive_grants`] puts first, so they need no index of their own.
+    fn direct_assignments(&self, user: u32) -> Vec<(u32, u32)> {
+        self.users
+            .grants(user)
+            .iter()
+            .take_while(|g| g.team().is_none())
+            .map(|g| (g.role, g.anchor))
+            .collect()
+    }
+
     /// Re-derives one user's grants, admission, System Administrator role and column grants.
     fn rederive(&mut self, user: u32) {
+        let direct = self.direct_assignments(user);
+        self.rederive_with(user, &direct);
+    }
+
+    /// [`rederive`](Self::rederive) with `direct` as the user's direct assignments.
+    fn rederive_with(&mut self, user: u32, direct: &[(u32, u32)]) {
         let Some(info) = self.users.get(user as usize).copied() else {
             return;
         };
-        let derived = derive_grants(&self.grant_inputs(), user, info.business_unit);
+        let derived = derive_grants(&self.grant_inputs(), user, info.business_unit, direct);
         let enabled = self
             .user_enabled
             .get(user as usize)
@@ -338,9 +352,8 @@ impl Configuration {
         };
         match principal {
             PrincipalId::User(UserId(u)) => {
-                let row = edit(self.user_direct.get(u));
-                self.user_direct.set_row(u, &row);
-                self.rederive(u);
+                let row = edit(&self.direct_assignments(u));
+                self.rederive_with(u, &row);
             }
             PrincipalId::Team(TeamId(t)) => {
                 let row = edit(self.team_roles.get(t));
@@ -386,7 +399,6 @@ impl Configuration {
         );
         self.user_enabled.push(def.enabled);
         self.user_teams.push_row(&[]);
-        self.user_direct.push_row(&[]);
         self.columns.push_user();
         debug_assert_eq!(index as usize + 1, self.users.len());
         Ok(())

@@ -262,12 +262,54 @@ pub enum Via {
     TeamMemberInheritance(TeamId),
 }
 
-/// One role held by a user, with the unit its levels count from.
-#[derive(Debug, Clone, Copy)]
+/// One role held by a user, with the unit its levels count from: 12 bytes, since a user holds
+/// a role directly or through a team (the member-inheritance holding, R4.6, is a reading of a
+/// team grant at decision time, never stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct GrantSource {
     pub(crate) role: u32,
     pub(crate) anchor: u32,
-    pub(crate) via: Via,
+    /// The team the role comes through, or [`DIRECT`](Self::DIRECT).
+    team: u32,
+}
+
+impl GrantSource {
+    /// Marks a direct assignment in `team`.
+    const DIRECT: u32 = u32::MAX;
+
+    /// `role` assigned to the user directly, anchored in `anchor`.
+    pub(crate) fn direct(role: u32, anchor: u32) -> GrantSource {
+        GrantSource {
+            role,
+            anchor,
+            team: Self::DIRECT,
+        }
+    }
+
+    /// `role` held through team `team`, anchored in `anchor`.
+    pub(crate) fn through_team(role: u32, anchor: u32, team: TeamId) -> GrantSource {
+        GrantSource {
+            role,
+            anchor,
+            team: team.0,
+        }
+    }
+
+    /// How the role is held.
+    #[inline]
+    pub(crate) fn via(&self) -> Via {
+        if self.team == Self::DIRECT {
+            Via::Direct
+        } else {
+            Via::Team(TeamId(self.team))
+        }
+    }
+
+    /// The team the role comes through; `None` when held directly.
+    #[inline]
+    pub(crate) fn team(&self) -> Option<u32> {
+        (self.team != Self::DIRECT).then_some(self.team)
+    }
 }
 
 /// Who owns a record.
@@ -355,8 +397,6 @@ pub struct Configuration {
     pub(crate) team_members: Csr<u32>,
     /// Each user's teams, sorted.
     pub(crate) user_teams: Csr<u32>,
-    /// Each user's own role assignments: (role, anchor unit), in document order.
-    pub(crate) user_direct: Csr<(u32, u32)>,
     /// Each team's own role assignments: (role, anchor unit).
     pub(crate) team_roles: Csr<(u32, u32)>,
     /// Whether each user is enabled (R8.5: a disabled user may still own records).

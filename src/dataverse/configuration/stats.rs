@@ -11,7 +11,8 @@ use crate::dataverse::configuration::policy::*;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct MemoryUsage {
-    /// The role cells: 12 bytes per (role, table) a role mentions, 4 per role.
+    /// The role cells: 8 bytes per (role, table) a role mentions, 4 per role, and a
+    /// dense array of 4 bytes per (role, table) when roles mention most tables.
     pub role_cells: usize,
     /// Per-user arrays: unit, admission, grants (direct and through teams), team lists.
     pub users: usize,
@@ -71,7 +72,6 @@ impl DataversePolicy {
             role_cells: self.cells.heap_bytes(),
             users: self.users.heap_bytes()
                 + csr_bytes(&self.user_teams)
-                + csr_bytes(&self.user_direct)
                 + self.user_enabled.heap_bytes(),
             teams: self.teams.heap_bytes()
                 + csr_bytes(&self.team_members)

@@ -158,11 +158,7 @@ mod tests {
     }
 
     fn grant(role: u32) -> GrantSource {
-        GrantSource {
-            role,
-            anchor: role + 100,
-            via: Via::Direct,
-        }
+        GrantSource::direct(role, role + 100)
     }
 
     /// Users across several chunks keep their facts and grants; replacing one user changes only

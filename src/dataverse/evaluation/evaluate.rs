@@ -263,14 +263,14 @@ impl DataversePolicy {
             let member_inheritance = self.roles.get(g.role as usize).map(|r| r.inheritance)
                 == Some(RoleInheritance::DirectUserBasicAndTeam);
             // The grant as it activates: a team's DirectUser role activates in user context at Basic.
-            let (user_context, via, level) = match g.via {
-                Via::Direct | Via::TeamMemberInheritance(_) => (true, g.via, level),
+            let (user_context, via, level) = match g.via() {
+                Via::Direct | Via::TeamMemberInheritance(_) => (true, g.via(), level),
                 Via::Team(t) if member_inheritance => {
                     (true, Via::TeamMemberInheritance(t), AccessLevel::User)
                 }
-                Via::Team(_) => (false, g.via, level),
+                Via::Team(_) => (false, g.via(), level),
             };
-            let team_context = match g.via {
+            let team_context = match g.via() {
                 Via::Team(t) => Some(t.0),
                 Via::Direct | Via::TeamMemberInheritance(_) => None,
             };
@@ -311,7 +311,7 @@ impl DataversePolicy {
                 role: RoleId(g.role),
                 business_unit: BusinessUnitId(g.anchor),
                 level,
-                via: g.via,
+                via: g.via(),
             })
         })
     }
@@ -337,7 +337,7 @@ impl DataversePolicy {
                 grants.iter().any(|g| {
                     let level = self.cell(g.role, table, read).unwrap_or(AccessLevel::None);
                     let inheritance = self.roles.get(g.role as usize).map(|r| r.inheritance);
-                    match (g.via, inheritance) {
+                    match (g.via(), inheritance) {
                         (Via::Direct | Via::TeamMemberInheritance(_), _)
                         | (Via::Team(_), Some(RoleInheritance::DirectUserBasicAndTeam)) => {
                             level >= AccessLevel::User

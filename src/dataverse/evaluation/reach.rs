@@ -78,8 +78,8 @@ impl DataversePolicy {
                 best = Some((level, g));
             }
             let reached = match self.grant_path(&target, g, level) {
-                Some(path) => Some((path, level, g.via)),
-                None if target.user_owns.is_some() && matches!(g.via, Via::Team(_)) => {
+                Some(path) => Some((path, level, g.via())),
+                None if target.user_owns.is_some() && g.team().is_some() => {
                     self.member_inherited_path(&target, g)
                 }
                 None => None,
@@ -98,7 +98,7 @@ impl DataversePolicy {
             role: RoleId(g.role),
             business_unit: BusinessUnitId(g.anchor),
             level,
-            via: g.via,
+            via: g.via(),
         }))
     }
 
@@ -140,15 +140,15 @@ impl DataversePolicy {
             return (level == AccessLevel::Organization).then_some(Path::Organization);
         }
         if !target.anchor_must_be_unit || grant.anchor == target.unit {
-            match grant.via {
-                Via::Direct | Via::TeamMemberInheritance(_) => {
+            match grant.team() {
+                None => {
                     if target.user_owns.is_some() {
                         return target.user_owns;
                     }
                 }
-                Via::Team(t) => {
-                    if target.owner == Owner::Team(t.0) {
-                        return Some(Path::OwningTeam(t));
+                Some(team) => {
+                    if target.owner == Owner::Team(team) {
+                        return Some(Path::OwningTeam(TeamId(team)));
                     }
                 }
             }
@@ -174,7 +174,7 @@ impl DataversePolicy {
         target: &Target,
         grant: &GrantSource,
     ) -> Option<(Path, AccessLevel, Via)> {
-        let Via::Team(t) = grant.via else {
+        let Via::Team(t) = grant.via() else {
             return None;
         };
         let path = target.user_owns?;

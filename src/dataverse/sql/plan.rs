@@ -205,7 +205,7 @@ fn contexts(policy: &DataversePolicy, user: UserId, table: u32, bit: usize) -> C
         }
         c.any_grant = true;
         c.best = c.best.max(level);
-        match g.via {
+        match g.via() {
             Via::Direct | Via::TeamMemberInheritance(_) => {
                 c.user_context = true;
                 c.user_anchors.push(g.anchor);

@@ -29,7 +29,7 @@ impl DataversePolicy {
         HeldRole {
             role: self.role_name(RoleId(g.role)).to_owned(),
             business_unit: self.business_unit_name(BusinessUnitId(g.anchor)).to_owned(),
-            via: self.grant_via(g.via),
+            via: self.grant_via(g.via()),
             inheritance: info.map_or(RoleInheritance::DirectUserBasicAndTeam, |r| r.inheritance),
             system_administrator: info.is_some_and(|r| r.system_administrator),
         }
@@ -63,9 +63,9 @@ impl DataversePolicy {
                     out.push(grant);
                 }
             };
-            match g.via {
+            match g.via() {
                 Via::Direct => push(level, ActsAs::User, GrantVia::Direct),
-                Via::TeamMemberInheritance(_) => push(level, ActsAs::User, self.grant_via(g.via)),
+                Via::TeamMemberInheritance(_) => push(level, ActsAs::User, self.grant_via(g.via())),
                 Via::Team(t) => {
                     let team = self.team_name(t).to_owned();
                     push(
