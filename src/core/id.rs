@@ -115,3 +115,48 @@ impl Interner {
         self.names.get_index(index as usize).map_or("?", |s| s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Resident memory of this process, in bytes (Linux only; 0 elsewhere).
+    fn resident_bytes() -> usize {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+                let kb: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+                Some(kb * 1024)
+            })
+            .unwrap_or(0)
+    }
+
+    /// Bytes per name and `from_ids` time at 1,000,000 names like `u123456`; prints only, asserts
+    /// nothing about time. Run alone, so that no other test moves the resident size:
+    /// `cargo test -p accessgate --lib core::id::tests::million_names -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn million_names() {
+        const N: usize = 1_000_000;
+        let ids: Vec<String> = (0..N).map(|i| format!("u{i}")).collect();
+        let text: usize = ids.iter().map(String::len).sum();
+        for round in 0..3 {
+            let before = resident_bytes();
+            let start = std::time::Instant::now();
+            let names = Interner::from_ids(ids.iter().map(String::as_str)).unwrap();
+            let elapsed = start.elapsed();
+            let after = resident_bytes();
+            assert_eq!(names.len(), N);
+            println!(
+                "round {round}: from_ids {:.1} ms; heap_bytes {:.1} B/name; resident growth \
+                 {:.1} B/name; text {:.1} B/name",
+                elapsed.as_secs_f64() * 1e3,
+                names.heap_bytes() as f64 / N as f64,
+                after.saturating_sub(before) as f64 / N as f64,
+                text as f64 / N as f64,
+            );
+            drop(names);
+        }
+    }
+}
