@@ -1,6 +1,6 @@
 //! Interned ids: dense indices handed out by a model's builder.
 
-use indexmap::IndexSet;
+pub(crate) use super::interner::{InternError, Interner};
 
 /// Defines a dense-index id newtype.
 macro_rules! dense_id {
@@ -44,74 +44,3 @@ pub(crate) use name_lookups;
 /// The most entities of one kind a snapshot holds: indices are `u32`, and `u32::MAX` is kept
 /// free as a "none" sentinel.
 pub(crate) const ID_LIMIT: usize = (u32::MAX - 1) as usize;
-
-/// Why a list of ids cannot be interned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum InternError<'a> {
-    /// An id is the empty string.
-    Empty,
-    /// An id appears twice.
-    Duplicate(&'a str),
-    /// More ids than [`ID_LIMIT`].
-    TooMany(usize),
-}
-
-/// Strings interned to dense indices, in insertion order.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Interner {
-    names: IndexSet<Box<str>>,
-}
-
-impl Interner {
-    /// Interns a list of ids that must be non-empty and unique, in order.
-    pub(crate) fn from_ids<'a>(
-        ids: impl ExactSizeIterator<Item = &'a str>,
-    ) -> Result<Interner, InternError<'a>> {
-        if ids.len() > ID_LIMIT {
-            return Err(InternError::TooMany(ids.len()));
-        }
-        let mut names = Interner::default();
-        for id in ids {
-            if id.is_empty() {
-                return Err(InternError::Empty);
-            }
-            if names.insert(id).is_none() {
-                return Err(InternError::Duplicate(id));
-            }
-        }
-        Ok(names)
-    }
-
-    /// Adds `name`; returns its index, or `None` when it was already present.
-    pub(crate) fn insert(&mut self, name: &str) -> Option<u32> {
-        let (index, fresh) = self.names.insert_full(name.into());
-        // INVARIANT: builders reject models with more than u32::MAX entities before interning.
-        fresh.then_some(index as u32)
-    }
-
-    /// The index of `name`, if interned.
-    #[inline]
-    pub(crate) fn get(&self, name: &str) -> Option<u32> {
-        self.names.get_index_of(name).map(|i| i as u32)
-    }
-
-    /// Number of names.
-    pub(crate) fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    /// An estimate of the bytes held on the heap: each slot's boxed name, hash and index-table
-    /// entry, plus the names' text.
-    pub(crate) fn heap_bytes(&self) -> usize {
-        let per_slot = std::mem::size_of::<Box<str>>()
-            + std::mem::size_of::<u64>()
-            + std::mem::size_of::<usize>()
-            + 1;
-        self.names.capacity() * per_slot + self.names.iter().map(|n| n.len()).sum::<usize>()
-    }
-
-    /// The name at `index`; `"?"` for an index this interner never handed out.
-    pub(crate) fn name(&self, index: u32) -> &str {
-        self.names.get_index(index as usize).map_or("?", |s| s)
-    }
-}

@@ -6,6 +6,7 @@ mod access_level;
 pub(crate) mod csr;
 mod decision;
 pub(crate) mod id;
+mod interner;
 mod privilege;
 mod record_privilege;
 pub(crate) mod strict_map;
