@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! cargo build --release --example instructions
-//! for op in decision insert owner_update sql_filter; do
+//! for op in decision hot_decision insert owner_update sql_filter; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.$op \
 //!     --toggle-collect='*measure_'$op'*' target/release/examples/instructions $op
 //!   callgrind_annotate /tmp/cg.$op | grep 'PROGRAM TOTALS'
@@ -115,6 +115,23 @@ fn main() {
             }
             println!("{CALLS} writes into a store of {} records", ids.len());
         }
+        "hot_decision" => {
+            // The issue's single-decision model, one request repeated: what a decision costs
+            // when everything it reads is in cache.
+            let hot = support::decision_model().build().expect("model builds");
+            let alice = hot.user_id("alice").expect("alice");
+            let rec = hot.record_id("rec").expect("rec");
+            let mut allowed = 0;
+            for _ in 0..CALLS {
+                allowed += usize::from(measure_decision(
+                    &hot,
+                    black_box(alice),
+                    Privilege::READ,
+                    rec,
+                ));
+            }
+            println!("{CALLS} decisions, {allowed} allowed");
+        }
         "sql_filter" => {
             let mapping = support::records_mapping();
             let filters = SqlFilters::new(&policy, &mapping).expect("mapping compiles");
@@ -124,7 +141,7 @@ fn main() {
             println!("{CALLS} SQL filters built");
         }
         _ => {
-            eprintln!("usage: instructions decision|insert|owner_update|sql_filter");
+            eprintln!("usage: instructions decision|hot_decision|insert|owner_update|sql_filter");
             std::process::exit(2);
         }
     }

@@ -59,6 +59,12 @@ impl Packed {
         Packed(packed)
     }
 
+    /// The packed cells: three bits per privilege bit, from the lowest.
+    #[inline]
+    pub(crate) fn bits(self) -> u32 {
+        self.0
+    }
+
     /// The level of privilege `bit`; `None` when not applicable (or `bit` is not a privilege).
     #[inline]
     pub(crate) fn get(self, bit: usize) -> Option<AccessLevel> {

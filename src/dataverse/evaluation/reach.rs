@@ -14,11 +14,14 @@
 //! A team's role acts as the team (ownership means "the team owns it"); the Basic part of a
 //! "Direct User (Basic) access level and Team privileges" role also acts as the member (R4.6).
 //!
-//! The record side of those tests (does the user own it, through which team, what pre-order
-//! number its unit has in the business-unit tree) does not depend on the grant, so [`Target`]
-//! works it out once per decision; per grant the loop reads one packed role cell and makes one or
-//! two compares. A reason is built only for the grant that answers, and for the highest level
-//! held when none does (the "outside levels" answer names it).
+//! Read the other way, each grant needs a minimum level to reach the record: User when its
+//! context owns the record, Business Unit when its anchor is the owning unit, Parent: Child when
+//! the anchor is above it, Organization otherwise; it reaches when the role's level is at least
+//! that. The record side of those tests (does the user own it, through which team, what
+//! pre-order number its unit has in the business-unit tree) does not depend on the grant, so
+//! [`Target`] works it out once per decision; per grant the loop reads one packed role cell and
+//! makes a few integer compares. A reason is built only for the grant that answers, and for the
+//! highest level held when none does (the "outside levels" answer names it).
 
 use crate::core::AccessLevel;
 use crate::dataverse::configuration::model::RoleInheritance;
@@ -29,16 +32,39 @@ use crate::dataverse::evaluation::reason::{Path, RecordReason, RoleGrant};
 
 /// A record's side of the coverage tests, for one user; see the module docs.
 struct Target {
-    owner: Owner,
+    /// Organization-owned (R2.8): only Organization level reaches it, and nobody owns it.
+    organization_owned: bool,
     unit: u32,
     /// The owning unit's pre-order number in the business-unit tree.
     unit_pre: u32,
+    /// The owning team, or [`NO_TEAM`].
+    owner_team: u32,
     /// How the user owns the record acting as themselves (owner, owning team member, owning
     /// team's administrator under A9), before the matrix-mode anchor rule; `None`: not at all.
     user_owns: Option<Path>,
     /// A5's other reading (matrix mode): ownership counts only for a grant anchored in the
     /// record's owning unit.
     anchor_must_be_unit: bool,
+}
+
+/// No owning team, in [`Target::owner_team`].
+const NO_TEAM: u32 = u32::MAX;
+
+/// The levels as the packed role cells number them ([`AccessLevel`] as `u32`).
+const USER: u32 = AccessLevel::User as u32;
+const BUSINESS_UNIT: u32 = AccessLevel::BusinessUnit as u32;
+const PARENT_CHILD: u32 = AccessLevel::ParentChild as u32;
+const ORGANIZATION: u32 = AccessLevel::Organization as u32;
+
+/// The level a packed cell value names (`USER..=ORGANIZATION`).
+fn level_of(value: u32) -> AccessLevel {
+    match value {
+        USER => AccessLevel::User,
+        BUSINESS_UNIT => AccessLevel::BusinessUnit,
+        PARENT_CHILD => AccessLevel::ParentChild,
+        ORGANIZATION => AccessLevel::Organization,
+        _ => AccessLevel::None,
+    }
 }
 
 impl DataversePolicy {
@@ -56,7 +82,6 @@ impl DataversePolicy {
     }
 
     /// [`reach`](Self::reach) over `grants`, the user's grants already read.
-    #[inline]
     pub(crate) fn reach_with(
         &self,
         user: UserId,
@@ -64,42 +89,80 @@ impl DataversePolicy {
         bit: usize,
         record: &RecordInfo,
     ) -> Result<RecordReason, Option<RoleGrant>> {
-        if grants.is_empty() {
+        if grants.is_empty() || bit >= 8 {
             return Err(None);
         }
         let target = self.target(user.0, record);
-        let mut best: Option<(AccessLevel, &GrantSource)> = None;
+        let (cells, tree) = (&*self.cells, &*self.tree);
+        let shift = 3 * bit as u32;
+        let user_owns = target.user_owns.is_some();
+        let (mut best_level, mut best) = (0u32, None);
         for g in grants {
-            let level = match self.cells.packed(g.role, record.table).get(bit) {
-                Some(AccessLevel::None) | None => continue,
-                Some(level) => level,
-            };
-            if best.is_none_or(|(b, _)| level > b) {
-                best = Some((level, g));
+            let level = (cells.packed(g.role, record.table).bits() >> shift) & 0b111;
+            // 0 is None and 7 "not applicable": neither gives the privilege.
+            if !(USER..=ORGANIZATION).contains(&level) {
+                continue;
             }
-            let reached = match self.grant_path(&target, g, level) {
-                Some(path) => Some((path, level, g.via())),
-                None if target.user_owns.is_some() && g.team().is_some() => {
-                    self.member_inherited_path(&target, g)
+            if level > best_level {
+                (best_level, best) = (level, Some(g));
+            }
+            // The lowest level that reaches the record through this grant (module docs).
+            let needed = if target.organization_owned {
+                ORGANIZATION
+            } else if (!target.anchor_must_be_unit || g.anchor == target.unit)
+                && match g.team() {
+                    None => user_owns,
+                    Some(team) => team == target.owner_team,
                 }
-                None => None,
+            {
+                USER
+            } else if g.anchor == target.unit {
+                BUSINESS_UNIT
+            } else if level >= PARENT_CHILD
+                && tree
+                    .span(g.anchor)
+                    .is_some_and(|(first, end)| first <= target.unit_pre && target.unit_pre < end)
+            {
+                PARENT_CHILD
+            } else {
+                ORGANIZATION
             };
-            if let Some((path, level, via)) = reached {
-                let grant = RoleGrant {
-                    role: RoleId(g.role),
-                    business_unit: BusinessUnitId(g.anchor),
-                    level,
-                    via,
-                };
-                return Ok(RecordReason::RoleLevel { grant, path });
+            if level >= needed {
+                return Ok(Self::role_level(&target, g, level, needed));
+            }
+            if user_owns && g.team().is_some() {
+                if let Some(reason) = self.member_inherited(&target, g) {
+                    return Ok(reason);
+                }
             }
         }
-        Err(best.map(|(level, g)| RoleGrant {
+        Err(best.map(|g| RoleGrant {
             role: RoleId(g.role),
             business_unit: BusinessUnitId(g.anchor),
-            level,
+            level: level_of(best_level),
             via: g.via(),
         }))
+    }
+
+    /// The answer when grant `g`, giving `level`, reaches the record needing `needed`: the
+    /// ownership path when ownership was enough, otherwise the path the grant's level takes.
+    fn role_level(target: &Target, g: &GrantSource, level: u32, needed: u32) -> RecordReason {
+        let path = match (needed, g.team()) {
+            (USER, Some(team)) => Path::OwningTeam(TeamId(team)),
+            (USER, None) => target.user_owns.unwrap_or(Path::Owner),
+            _ => match level {
+                BUSINESS_UNIT => Path::BusinessUnit,
+                PARENT_CHILD => Path::ParentChild,
+                _ => Path::Organization,
+            },
+        };
+        let grant = RoleGrant {
+            role: RoleId(g.role),
+            business_unit: BusinessUnitId(g.anchor),
+            level: level_of(level),
+            via: g.via(),
+        };
+        RecordReason::RoleLevel { grant, path }
     }
 
     /// The record side of the coverage tests for `user`.
@@ -124,67 +187,38 @@ impl DataversePolicy {
             Owner::Organization => None,
         };
         Target {
-            owner: record.owner,
+            organization_owned: record.owner == Owner::Organization,
             unit: record.owning_unit,
             unit_pre: self.tree.pre_order(record.owning_unit).unwrap_or(u32::MAX),
+            owner_team: match record.owner {
+                Owner::Team(t) => t,
+                Owner::User(_) | Owner::Organization => NO_TEAM,
+            },
             user_owns,
             anchor_must_be_unit: self.options.matrix_mode
                 && self.options.ownership_needs_role_in_owning_unit,
         }
     }
 
-    /// How one grant giving `level` reaches the target, acting as it is held.
-    #[inline]
-    fn grant_path(&self, target: &Target, grant: &GrantSource, level: AccessLevel) -> Option<Path> {
-        if target.owner == Owner::Organization {
-            return (level == AccessLevel::Organization).then_some(Path::Organization);
-        }
-        if !target.anchor_must_be_unit || grant.anchor == target.unit {
-            match grant.team() {
-                None => {
-                    if target.user_owns.is_some() {
-                        return target.user_owns;
-                    }
-                }
-                Some(team) => {
-                    if target.owner == Owner::Team(team) {
-                        return Some(Path::OwningTeam(TeamId(team)));
-                    }
-                }
-            }
-        }
-        match level {
-            AccessLevel::None | AccessLevel::User => None,
-            AccessLevel::BusinessUnit => {
-                (grant.anchor == target.unit).then_some(Path::BusinessUnit)
-            }
-            AccessLevel::ParentChild => {
-                let (first, end) = self.tree.span(grant.anchor)?;
-                (first <= target.unit_pre && target.unit_pre < end).then_some(Path::ParentChild)
-            }
-            AccessLevel::Organization => Some(Path::Organization),
-        }
-    }
-
     /// R4.6: the Basic part of a member-inheriting team role reaches what the member owns, as
     /// if assigned to them at User level.
     #[cold]
-    fn member_inherited_path(
-        &self,
-        target: &Target,
-        grant: &GrantSource,
-    ) -> Option<(Path, AccessLevel, Via)> {
-        let Via::Team(t) = grant.via() else {
-            return None;
-        };
+    fn member_inherited(&self, target: &Target, grant: &GrantSource) -> Option<RecordReason> {
+        let team = TeamId(grant.team()?);
         let path = target.user_owns?;
-        if target.owner == Owner::Organization
+        if target.organization_owned
             || (target.anchor_must_be_unit && grant.anchor != target.unit)
             || self.roles.get(grant.role as usize).map(|r| r.inheritance)
                 != Some(RoleInheritance::DirectUserBasicAndTeam)
         {
             return None;
         }
-        Some((path, AccessLevel::User, Via::TeamMemberInheritance(t)))
+        let grant = RoleGrant {
+            role: RoleId(grant.role),
+            business_unit: BusinessUnitId(grant.anchor),
+            level: AccessLevel::User,
+            via: Via::TeamMemberInheritance(team),
+        };
+        Some(RecordReason::RoleLevel { grant, path })
     }
 }
