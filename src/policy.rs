@@ -27,6 +27,27 @@ pub struct PolicyDocument {
     pub folders: Option<FolderModel>,
 }
 
+impl PolicyDocument {
+    /// The same document with the Dataverse model `model`.
+    #[must_use]
+    pub fn with_dataverse(mut self, model: DataverseModel) -> Self {
+        self.dataverse = Some(model);
+        self
+    }
+    /// The same document with the flow model `model`.
+    #[must_use]
+    pub fn with_flows(mut self, model: FlowModel) -> Self {
+        self.flows = Some(model);
+        self
+    }
+    /// The same document with the folder model `model`.
+    #[must_use]
+    pub fn with_folders(mut self, model: FolderModel) -> Self {
+        self.folders = Some(model);
+        self
+    }
+}
+
 /// Why a [`PolicyDocument`] cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -8,6 +8,7 @@ mod decision;
 pub(crate) mod id;
 mod privilege;
 mod record_privilege;
+pub(crate) mod setters;
 pub(crate) mod strict_map;
 pub(crate) mod tree;
 

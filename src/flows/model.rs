@@ -9,6 +9,8 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::core::setters::setters;
+
 /// An app's flows, users, custom roles, API keys and flow execution permissions.
 ///
 /// With nothing set, every caller may run every LIVE flow (FR-R16).
@@ -75,6 +77,24 @@ pub struct FlowOptions {
     /// Default `true`.
     pub guest_is_authenticated: bool,
 }
+
+impl FlowModel {
+    /// The same model with `options`.
+    #[must_use]
+    pub fn with_options(mut self, options: FlowOptions) -> Self {
+        self.options = options;
+        self
+    }
+}
+
+setters!(FlowOptions, "options" {
+    with_role_levels => role_levels: RoleLevels,
+    with_call_identity => call_identity: CallIdentity,
+    with_max_call_depth => max_call_depth: u16,
+    with_cycles => cycles: Cycles,
+    with_chain_check => chain_check: ChainCheck,
+    with_guest_is_authenticated => guest_is_authenticated: bool,
+});
 
 impl Default for FlowOptions {
     fn default() -> Self {

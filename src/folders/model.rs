@@ -7,6 +7,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::setters::setters;
+
 /// A whole dashboard: its options, folder hierarchy, flows, users, groups and folder grants.
 ///
 /// ```
@@ -57,6 +59,22 @@ pub struct FolderOptions {
     /// FO-R6: who may create a folder.
     pub create_folder: CreateFolder,
 }
+
+impl FolderModel {
+    /// The same model with `options`.
+    #[must_use]
+    pub fn with_options(mut self, options: FolderOptions) -> Self {
+        self.options = options;
+        self
+    }
+}
+
+setters!(FolderOptions, "options" {
+    with_inheritance => inheritance: Inheritance,
+    with_combine => combine: Combine,
+    with_disabled_groups => disabled_groups: DisabledGroups,
+    with_create_folder => create_folder: CreateFolder,
+});
 
 /// FO-R15: how far a folder role assigned on a folder reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -322,6 +340,15 @@ impl GroupDef {
         GroupDef {
             id: id.into(),
             role: Some(role),
+            enabled: true,
+        }
+    }
+    /// An enabled group with no user role: its members can sign in but get nothing from it
+    /// (FO-R3).
+    pub fn without_role(id: &str) -> Self {
+        GroupDef {
+            id: id.into(),
+            role: None,
             enabled: true,
         }
     }

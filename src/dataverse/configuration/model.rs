@@ -187,23 +187,6 @@ pub struct BusinessUnitDef {
     pub parent: Option<String>,
 }
 
-impl BusinessUnitDef {
-    /// The root unit.
-    pub fn root(id: &str) -> Self {
-        BusinessUnitDef {
-            id: id.into(),
-            parent: None,
-        }
-    }
-    /// A unit below `parent`.
-    pub fn child(id: &str, parent: &str) -> Self {
-        BusinessUnitDef {
-            id: id.into(),
-            parent: Some(parent.into()),
-        }
-    }
-}
-
 /// Who owns a table's records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -245,31 +228,6 @@ pub struct TableDef {
     /// `secured_columns` as an unsecured column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub columns: Option<Vec<String>>,
-}
-
-impl TableDef {
-    /// A user- or team-owned table with all eight privileges.
-    pub fn user_owned(id: &str) -> Self {
-        TableDef {
-            id: id.into(),
-            ownership: TableOwnership::UserOrTeam,
-            privileges: None,
-            hierarchy_security: true,
-            secured_columns: Vec::new(),
-            columns: None,
-        }
-    }
-    /// An organization-owned table.
-    pub fn organization_owned(id: &str) -> Self {
-        TableDef {
-            id: id.into(),
-            ownership: TableOwnership::Organization,
-            privileges: None,
-            hierarchy_security: true,
-            secured_columns: Vec::new(),
-            columns: None,
-        }
-    }
 }
 
 /// Member's privilege inheritance of a role (R4.4). Matters only for roles assigned to teams.
@@ -323,27 +281,6 @@ fn default_inheritance() -> RoleInheritance {
     RoleInheritance::DirectUserBasicAndTeam
 }
 
-impl RoleDef {
-    /// A role with no privileges and `direct_user_basic_and_team` inheritance.
-    pub fn new(id: &str) -> Self {
-        RoleDef {
-            id: id.into(),
-            inheritance: RoleInheritance::DirectUserBasicAndTeam,
-            system_administrator: false,
-            privileges: IndexMap::new(),
-            misc_privileges: IndexMap::new(),
-        }
-    }
-    /// Gives `privileges` on `table` at `level`.
-    pub fn grant(mut self, table: &str, privileges: Privilege, level: AccessLevel) -> Self {
-        self.privileges
-            .entry(table.into())
-            .or_default()
-            .insert(privileges, level);
-        self
-    }
-}
-
 /// One user (systemuser).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -378,23 +315,6 @@ pub struct UserDef {
 
 pub(crate) fn yes() -> bool {
     true
-}
-
-impl UserDef {
-    /// An enabled, licensed user in `business_unit`.
-    pub fn new(id: &str, business_unit: &str) -> Self {
-        UserDef {
-            id: id.into(),
-            business_unit: business_unit.into(),
-            enabled: true,
-            licensed: true,
-            in_security_group: true,
-            application_user: false,
-            power_platform_admin: false,
-            manager: None,
-            position: None,
-        }
-    }
 }
 
 /// Kind of team (R4.1).
@@ -447,19 +367,6 @@ pub struct TeamDef {
     pub administrator: Option<String>,
 }
 
-impl TeamDef {
-    /// An owner team in `business_unit` with `members`.
-    pub fn owner(id: &str, business_unit: &str, members: &[&str]) -> Self {
-        TeamDef {
-            id: id.into(),
-            business_unit: business_unit.into(),
-            kind: TeamKind::Owner,
-            members: members.iter().map(|m| (*m).into()).collect(),
-            administrator: None,
-        }
-    }
-}
-
 /// A user or team, by id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -486,30 +393,6 @@ pub struct RoleAssignmentDef {
     pub business_unit: Option<String>,
 }
 
-impl RoleAssignmentDef {
-    /// `role` assigned to user `user` in the user's business unit.
-    pub fn user(user: &str, role: &str) -> Self {
-        RoleAssignmentDef {
-            principal: PrincipalRef::User(user.into()),
-            role: role.into(),
-            business_unit: None,
-        }
-    }
-    /// `role` assigned to team `team` in the team's business unit.
-    pub fn team(team: &str, role: &str) -> Self {
-        RoleAssignmentDef {
-            principal: PrincipalRef::Team(team.into()),
-            role: role.into(),
-            business_unit: None,
-        }
-    }
-    /// The same assignment made in `business_unit` (matrix mode).
-    pub fn in_business_unit(mut self, business_unit: &str) -> Self {
-        self.business_unit = Some(business_unit.into());
-        self
-    }
-}
-
 /// One record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -532,20 +415,6 @@ pub struct RecordDef {
     /// Parent records through relationships (R5.8).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parents: Vec<ParentLink>,
-}
-
-impl RecordDef {
-    /// A record of `table` owned by user `owner`.
-    pub fn owned_by_user(id: &str, table: &str, owner: &str) -> Self {
-        RecordDef {
-            id: id.into(),
-            table: table.into(),
-            owner: Some(PrincipalRef::User(owner.into())),
-            owning_business_unit: None,
-            active: true,
-            parents: Vec::new(),
-        }
-    }
 }
 
 /// Who a record is shared with (R5.1).

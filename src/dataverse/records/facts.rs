@@ -59,6 +59,16 @@ pub struct ParentFact {
     pub record: RecordId,
 }
 
+impl ParentFact {
+    /// Parent `record` through `relationship`.
+    pub fn new(relationship: crate::dataverse::RelationshipId, record: RecordId) -> Self {
+        ParentFact {
+            relationship,
+            record,
+        }
+    }
+}
+
 /// The facts of one record that a decision reads: its table, owner, owning business unit,
 /// state and parent links.
 ///
@@ -151,6 +161,25 @@ pub struct ShareFact {
     /// For a share the application already cascaded from a parent (PrincipalObjectAccess's
     /// inherited rights), the record it came from; `None` for a direct share.
     pub inherited_from: Option<RecordId>,
+}
+
+impl ShareFact {
+    /// A direct share with `with`, granting `rights`.
+    pub fn new(with: SharedWith, rights: Privilege) -> Self {
+        ShareFact {
+            with,
+            rights,
+            inherited_from: None,
+        }
+    }
+
+    /// The same share, cascaded by the application from parent record `parent` (`None`: a
+    /// direct share).
+    #[must_use]
+    pub fn inherited_from(mut self, parent: Option<RecordId>) -> Self {
+        self.inherited_from = parent;
+        self
+    }
 }
 
 /// Where the shares of a record, and the facts of its ancestors, come from.

@@ -181,6 +181,17 @@ pub struct PrincipalKinds {
     pub organization: String,
 }
 
+impl PrincipalKinds {
+    /// The values a kind column holds for a user, a team and the whole organization.
+    pub fn new(user: &str, team: &str, organization: &str) -> Self {
+        PrincipalKinds {
+            user: user.to_owned(),
+            team: team.to_owned(),
+            organization: organization.to_owned(),
+        }
+    }
+}
+
 impl Default for PrincipalKinds {
     fn default() -> Self {
         PrincipalKinds {
