@@ -44,6 +44,7 @@ use crate::core::setters::setters;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BuildLimits {
     /// Business units (Dataverse). Default 100,000.
     pub business_units: usize,

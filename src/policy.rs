@@ -15,6 +15,7 @@ use crate::limits::BuildLimits;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct PolicyDocument {
     /// Dataverse record security.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -125,7 +125,7 @@ proptest! {
         let whole = Policy::from(policy);
         let named: Vec<Request> = decisions
             .iter()
-            .map(|(u, p, r, _)| Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { user: u.clone(), privilege: RecordPrivilege::try_from(*p).unwrap(), record: r.clone().into() })))
+            .map(|(u, p, r, _)| Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery::new(u, RecordPrivilege::try_from(*p).unwrap(), r.clone()))))
             .collect();
         let responses = authorize_many(&whole, &named);
         prop_assert_eq!(responses.len(), named.len());

@@ -37,6 +37,7 @@ use crate::core::setters::setters;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FlowModel {
     /// The choices for the reference's open questions.
     pub options: FlowOptions,
@@ -61,6 +62,7 @@ pub struct FlowModel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FlowOptions {
     /// FR-R22: whether custom roles and system roles are two levels or one.
     pub role_levels: RoleLevels,
@@ -238,6 +240,7 @@ impl<'de> Deserialize<'de> for Permissions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FlowDef {
     /// Unique id.
     pub id: String,
@@ -310,6 +313,7 @@ pub enum Login {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct UserDef {
     /// Unique id.
     pub id: String,
@@ -354,6 +358,7 @@ impl UserDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct KeyDef {
     /// Unique id (a name for the key, not the secret).
     pub id: String,

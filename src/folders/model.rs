@@ -29,6 +29,7 @@ use crate::core::setters::setters;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FolderModel {
     /// The choices for the reference's open questions.
     pub options: FolderOptions,
@@ -49,6 +50,7 @@ pub struct FolderModel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FolderOptions {
     /// FO-R15: whether a folder role reaches the sub-folders of its folder.
     pub inheritance: Inheritance,
@@ -209,6 +211,7 @@ impl fmt::Display for UserRole {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FolderDef {
     /// Unique id.
     pub id: String,
@@ -238,6 +241,7 @@ impl FolderDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FlowDef {
     /// Unique id.
     pub id: String,
@@ -282,6 +286,7 @@ pub enum UserKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct UserDef {
     /// Unique id.
     pub id: String,
@@ -321,6 +326,7 @@ impl UserDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct GroupDef {
     /// Unique id.
     pub id: String,
@@ -364,6 +370,7 @@ impl GroupDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct GrantDef {
     /// The folder.
     pub folder: String,

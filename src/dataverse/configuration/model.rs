@@ -2,6 +2,11 @@
 //!
 //! Every entity is named by a string id that is unique within its kind. References between
 //! entities use those ids; [`DataverseModel::build`] resolves and checks every one of them.
+//!
+//! The structs are `#[non_exhaustive]`, so that a new field does not break code that builds
+//! them: outside this crate they are made with their constructors and chainable methods
+//! (`TableDef::user_owned("account").with_hierarchy_security(false)`), or from `default()`, and
+//! their fields are read and assigned; struct literals do not compile.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -30,6 +35,7 @@ pub use super::options::*;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct DataverseModel {
     /// Environment settings and the choices for the reference's ambiguities.
     pub options: DataverseOptions,
@@ -83,6 +89,7 @@ pub enum Cascade {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RelationshipDef {
     /// Unique id (the relationship's schema name).
     pub id: String,
@@ -99,6 +106,7 @@ pub struct RelationshipDef {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ParentLink {
     /// The relationship id.
     pub relationship: String,
@@ -110,6 +118,7 @@ pub struct ParentLink {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct PositionDef {
     /// Unique id.
     pub id: String,
@@ -122,6 +131,7 @@ pub struct PositionDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ColumnProfileDef {
     /// Unique id (the profile name).
     pub id: String,
@@ -137,6 +147,7 @@ pub struct ColumnProfileDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ColumnPermissionDef {
     /// The table id.
     pub table: String,
@@ -160,6 +171,7 @@ pub struct ColumnPermissionDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FieldShareDef {
     /// The record id.
     pub record: String,
@@ -179,6 +191,7 @@ pub struct FieldShareDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct BusinessUnitDef {
     /// Unique id.
     pub id: String,
@@ -200,9 +213,37 @@ pub enum TableOwnership {
 }
 
 /// One table.
+///
+/// Made with [`TableDef::user_owned`] or [`TableDef::organization_owned`] and changed with the
+/// `with_*` methods or by assigning a field:
+///
+/// ```
+/// use accessgate::dataverse::TableDef;
+/// use accessgate::Privilege;
+///
+/// let mut table = TableDef::user_owned("account")
+///     .with_hierarchy_security(false)
+///     .with_secured_columns(&["revenue"]);
+/// table.privileges = Some(Privilege::READ | Privilege::WRITE);
+/// assert_eq!(table.secured_columns, ["revenue"]);
+/// ```
+///
+/// The struct is `#[non_exhaustive]`: a struct literal does not compile outside this crate, not
+/// even one that takes the other fields from a value with `..`, so adding a field to a table
+/// breaks no caller.
+///
+/// ```compile_fail,E0639
+/// use accessgate::dataverse::TableDef;
+///
+/// let table = TableDef {
+///     hierarchy_security: false,
+///     ..TableDef::user_owned("account")
+/// };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct TableDef {
     /// Unique id (the logical or display name).
     pub id: String,
@@ -246,6 +287,7 @@ pub enum RoleInheritance {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RoleDef {
     /// Unique id (the role name).
     pub id: String,
@@ -285,6 +327,7 @@ fn default_inheritance() -> RoleInheritance {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct UserDef {
     /// Unique id.
     pub id: String,
@@ -351,6 +394,7 @@ impl TeamKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct TeamDef {
     /// Unique id.
     pub id: String,
@@ -382,6 +426,7 @@ pub enum PrincipalRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RoleAssignmentDef {
     /// Who holds the role.
     pub principal: PrincipalRef,
@@ -397,6 +442,7 @@ pub struct RoleAssignmentDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RecordDef {
     /// Unique id.
     pub id: String,
@@ -434,6 +480,7 @@ pub enum ShareTarget {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ShareDef {
     /// The shared record id.
     pub record: String,

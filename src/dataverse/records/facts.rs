@@ -52,6 +52,7 @@ pub enum RecordOwner {
 /// A parent record through a relationship: shares of the parent may cascade to the record
 /// (R5.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ParentFact {
     /// The relationship, from [`DataversePolicy::relationship_id`](crate::dataverse::DataversePolicy::relationship_id).
     pub relationship: crate::dataverse::RelationshipId,
@@ -153,6 +154,7 @@ impl RecordFacts {
 
 /// One share of a record (a row of Dataverse's PrincipalObjectAccess table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ShareFact {
     /// Who the record is shared with.
     pub with: SharedWith,
