@@ -242,6 +242,8 @@ pub enum TableOwnership {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+// The examples above are for Rust users; the JSON Schema keeps the one-line summary.
+#[cfg_attr(feature = "schema", schemars(description = "One table."))]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TableDef {
