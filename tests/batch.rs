@@ -112,10 +112,8 @@ proptest! {
         let decisions = common::all_decisions(&policy, &m);
         let requests: Vec<RecordRequest> = decisions
             .iter()
-            .map(|(u, p, r, _)| RecordRequest {
-                user: policy.user_id(u).unwrap(),
-                privilege: *p,
-                record: policy.record_id(r).unwrap(),
+            .map(|(u, p, r, _)| {
+                RecordRequest::new(policy.user_id(u).unwrap(), *p, policy.record_id(r).unwrap())
             })
             .collect();
         let reasons = policy.check_many(&requests);

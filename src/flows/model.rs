@@ -2,6 +2,11 @@
 //!
 //! Every entity is named by a string id unique within its kind. Permission entries, users' roles
 //! and keys' roles refer to those ids; the build resolves and checks every one of them.
+//!
+//! The structs are `#[non_exhaustive]`: outside this crate they are made with their
+//! constructors and chainable methods (`FlowDef::new("invoice").role(..)`,
+//! `FlowOptions::default().with_max_call_depth(4)`) and their fields assigned, never written as
+//! struct literals, so a new field breaks no caller.
 
 use std::fmt;
 

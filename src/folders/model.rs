@@ -2,6 +2,11 @@
 //!
 //! Every entity is named by a string id that is unique within its kind. References use those
 //! ids; [`FolderModel::build`] resolves and checks every one of them.
+//!
+//! The structs are `#[non_exhaustive]`: outside this crate they are made with their
+//! constructors and chainable methods (`FolderDef::child("eu", "sales")`,
+//! `FolderOptions::default().with_combine(Combine::MostSpecific)`) and their fields assigned,
+//! never written as struct literals, so a new field breaks no caller.
 
 use std::fmt;
 
