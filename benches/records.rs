@@ -216,11 +216,7 @@ fn store_writes(c: &mut Criterion) {
         b.iter(|| {
             n += 1;
             let record = ids[n.wrapping_mul(104_729) % ids.len()];
-            let share = ShareFact {
-                with: SharedWith::User(owners[n % owners.len()]),
-                rights: Privilege::READ,
-                inherited_from: None,
-            };
+            let share = ShareFact::new(SharedWith::User(owners[n % owners.len()]), Privilege::READ);
             store.share(record, share).expect("share")
         })
     });

@@ -15,6 +15,8 @@
 //! plus `derived_entries × 16` bytes (the derived grants); `tests/bounded_builds.rs` checks it
 //! for the shapes that used to amplify.
 
+use crate::core::setters::setters;
+
 /// Upper bounds a build enforces; see the module docs.
 ///
 /// [`Default`] fits a large real organisation with room to spare (Dataverse environments have
@@ -32,7 +34,7 @@
 ///     "business_units": [{"id": "contoso"}],
 ///     "tables": [{"id": "account"}, {"id": "contact"}]
 /// }}"#)?;
-/// let limits = BuildLimits { tables: 1, ..BuildLimits::default() };
+/// let limits = BuildLimits::default().with_tables(1);
 /// let error = doc.build_with_limits(&limits).err().ok_or("built")?;
 /// assert_eq!(
 ///     error.to_string(),
@@ -42,6 +44,7 @@
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BuildLimits {
     /// Business units (Dataverse). Default 100,000.
     pub business_units: usize,
@@ -80,6 +83,23 @@ pub struct BuildLimits {
     /// Folders (folder roles). Default 200,000.
     pub folders: usize,
 }
+
+setters!(BuildLimits, "limits" {
+    with_business_units => business_units: usize,
+    with_tables => tables: usize,
+    with_roles => roles: usize,
+    with_role_cells => role_cells: usize,
+    with_users => users: usize,
+    with_teams => teams: usize,
+    with_members_per_team => members_per_team: usize,
+    with_memberships => memberships: usize,
+    with_records => records: usize,
+    with_shares => shares: usize,
+    with_depth => depth: usize,
+    with_derived_entries => derived_entries: usize,
+    with_flows => flows: usize,
+    with_folders => folders: usize,
+});
 
 impl Default for BuildLimits {
     fn default() -> Self {

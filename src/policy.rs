@@ -15,6 +15,7 @@ use crate::limits::BuildLimits;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct PolicyDocument {
     /// Dataverse record security.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -25,6 +26,27 @@ pub struct PolicyDocument {
     /// Folder roles.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub folders: Option<FolderModel>,
+}
+
+impl PolicyDocument {
+    /// The same document with the Dataverse model `model`.
+    #[must_use]
+    pub fn with_dataverse(mut self, model: DataverseModel) -> Self {
+        self.dataverse = Some(model);
+        self
+    }
+    /// The same document with the flow model `model`.
+    #[must_use]
+    pub fn with_flows(mut self, model: FlowModel) -> Self {
+        self.flows = Some(model);
+        self
+    }
+    /// The same document with the folder model `model`.
+    #[must_use]
+    pub fn with_folders(mut self, model: FolderModel) -> Self {
+        self.folders = Some(model);
+        self
+    }
 }
 
 /// Why a [`PolicyDocument`] cannot be built.

@@ -201,11 +201,11 @@ fn mutate(m: &DataverseModel, kind: u8, pick: usize, level: u8) -> DataverseMode
         _ => {
             let r = pick % m.records.len();
             let u = (pick / 3) % m.users.len();
-            m.shares.push(ShareDef {
-                record: m.records[r].id.clone(),
-                with: ShareTarget::User(m.users[u].id.clone()),
-                rights: Privilege::READ | Privilege::WRITE,
-            });
+            m.shares.push(ShareDef::new(
+                &m.records[r].id,
+                ShareTarget::User(m.users[u].id.clone()),
+                Privilege::READ | Privilege::WRITE,
+            ));
         }
     }
     m
@@ -368,11 +368,7 @@ fn csk_fixture_diff_is_exact() -> Result<(), Box<dyn Error>> {
         ("stranger", "result-reviewer", false),
     ] {
         let request = Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
-            accessgate::dataverse::RecordQuery {
-                user: user.into(),
-                privilege: RecordPrivilege::try_from(read)?,
-                record: record.into(),
-            },
+            accessgate::dataverse::RecordQuery::new(user, RecordPrivilege::try_from(read)?, record),
         ));
         assert_eq!(authorize(&before, &request).decision().is_allow(), !gained);
         assert_eq!(authorize(&after, &request).decision().is_allow(), gained);

@@ -26,11 +26,11 @@ fn model(template_rights: Privilege, team_rights: Privilege) -> DataverseModel {
     m.teams.push(team);
     m.records
         .push(RecordDef::owned_by_user("a1", "account", "owner"));
-    m.shares.push(ShareDef {
-        record: "a1".into(),
-        with: ShareTarget::Team("deal team:a1".into()),
-        rights: team_rights,
-    });
+    m.shares.push(ShareDef::new(
+        "a1",
+        ShareTarget::Team("deal team:a1".into()),
+        team_rights,
+    ));
     m.access_team_templates.push(AccessTeamTemplateDef::new(
         "deal team",
         "account",

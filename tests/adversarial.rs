@@ -28,11 +28,11 @@ type Result = std::result::Result<(), Box<dyn Error>>;
 
 fn record(user: &str, privilege: Privilege, record: &str) -> Request {
     Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
-        accessgate::dataverse::RecordQuery {
-            user: user.into(),
-            privilege: RecordPrivilege::try_from(privilege).unwrap(),
-            record: record.into(),
-        },
+        accessgate::dataverse::RecordQuery::new(
+            user,
+            RecordPrivilege::try_from(privilege).unwrap(),
+            record,
+        ),
     ))
 }
 
@@ -114,10 +114,7 @@ fn bu_chain(depth: usize) -> Result {
             })
         );
     }
-    let limits = accessgate::BuildLimits {
-        depth,
-        ..accessgate::BuildLimits::default()
-    };
+    let limits = accessgate::BuildLimits::default().with_depth(depth);
     let dv = m.build_with_limits(&limits)?;
     // Bounded memory: a few dozen bytes per unit, not a matrix.
     let bytes = dv.memory_bytes();
@@ -235,14 +232,10 @@ fn user_in_10_000_teams() -> Result {
     m.users.push(UserDef::new("carol", "root"));
     m.role_assignments
         .push(RoleAssignmentDef::user("carol", "reader"));
-    m.records.push(RecordDef {
-        owner: Some(PrincipalRef::Team("team9999".into())),
-        ..RecordDef::owned_by_user("teamrec", "account", "alice")
-    });
-    m.records.push(RecordDef {
-        owner: Some(PrincipalRef::Team("outsiders".into())),
-        ..RecordDef::owned_by_user("notmine", "account", "alice")
-    });
+    m.records
+        .push(RecordDef::owned_by_team("teamrec", "account", "team9999"));
+    m.records
+        .push(RecordDef::owned_by_team("notmine", "account", "outsiders"));
     let policy = Policy::from(m.build()?);
     assert_eq!(
         decide(&policy, &record("carol", Privilege::WRITE, "teamrec")),
@@ -289,16 +282,16 @@ fn duplicate_entries_are_harmless() -> Result {
         .push(RoleAssignmentDef::user("dave", "reader"));
     m.role_assignments
         .push(RoleAssignmentDef::user("dave", "reader"));
-    m.shares.push(ShareDef {
-        record: "a1".into(),
-        with: ShareTarget::Team("twice".into()),
-        rights: Privilege::READ,
-    });
-    m.shares.push(ShareDef {
-        record: "a1".into(),
-        with: ShareTarget::Team("twice".into()),
-        rights: Privilege::READ,
-    });
+    m.shares.push(ShareDef::new(
+        "a1",
+        ShareTarget::Team("twice".into()),
+        Privilege::READ,
+    ));
+    m.shares.push(ShareDef::new(
+        "a1",
+        ShareTarget::Team("twice".into()),
+        Privilege::READ,
+    ));
     let policy = Policy::from(m.build()?);
     assert_eq!(
         decide(&policy, &record("dave", Privilege::READ, "a1")),
@@ -331,11 +324,11 @@ fn dangling_ids_are_errors() {
         "record `r2` names user `ghost`, which does not exist"
     );
     let mut m = base();
-    m.shares.push(ShareDef {
-        record: "ghost".into(),
-        with: ShareTarget::Organization,
-        rights: Privilege::READ,
-    });
+    m.shares.push(ShareDef::new(
+        "ghost",
+        ShareTarget::Organization,
+        Privilege::READ,
+    ));
     assert_eq!(
         dataverse_error(&m),
         "a share names record `ghost`, which does not exist"
@@ -425,14 +418,8 @@ fn manager_and_position_cycles_are_errors() {
         "user `alice` is above itself: the hierarchy forms a cycle"
     );
     let mut m = base();
-    m.positions.push(PositionDef {
-        id: "p1".into(),
-        parent: Some("p2".into()),
-    });
-    m.positions.push(PositionDef {
-        id: "p2".into(),
-        parent: Some("p1".into()),
-    });
+    m.positions.push(PositionDef::child("p1", "p2"));
+    m.positions.push(PositionDef::child("p2", "p1"));
     assert_eq!(
         dataverse_error(&m),
         "position `p1` is above itself: the hierarchy forms a cycle"
@@ -444,28 +431,21 @@ fn manager_and_position_cycles_are_errors() {
 fn record_parent_cycle_cascades_once() -> Result {
     let mut m = base();
     m.roles[0] = RoleDef::new("reader").grant("account", Privilege::READ, AccessLevel::User);
-    m.relationships.push(RelationshipDef {
-        id: "loop".into(),
-        parent_table: "account".into(),
-        child_table: "account".into(),
-        cascade_share: Cascade::All,
-    });
+    m.relationships
+        .push(RelationshipDef::new("loop", "account", "account"));
     m.users.push(UserDef::new("bob", "root"));
     m.role_assignments
         .push(RoleAssignmentDef::user("bob", "reader"));
     for (id, parent) in [("x", "z"), ("y", "x"), ("z", "y")] {
         let mut r = RecordDef::owned_by_user(id, "account", "alice");
-        r.parents.push(ParentLink {
-            relationship: "loop".into(),
-            record: parent.into(),
-        });
+        r.parents.push(ParentLink::new("loop", parent));
         m.records.push(r);
     }
-    m.shares.push(ShareDef {
-        record: "x".into(),
-        with: ShareTarget::User("bob".into()),
-        rights: Privilege::READ,
-    });
+    m.shares.push(ShareDef::new(
+        "x",
+        ShareTarget::User("bob".into()),
+        Privilege::READ,
+    ));
     let policy = Policy::from(m.build()?);
     for id in ["x", "y", "z"] {
         assert_eq!(
@@ -600,10 +580,7 @@ fn folder_chain(depth: usize) -> Result {
             ))
         );
     }
-    let limits = accessgate::BuildLimits {
-        depth,
-        ..accessgate::BuildLimits::default()
-    };
+    let limits = accessgate::BuildLimits::default().with_depth(depth);
     let policy = Policy::from(m.build_with_limits(&limits)?);
     let on = |user: &str, action, flow: &str| {
         decide(

@@ -112,10 +112,8 @@ proptest! {
         let decisions = common::all_decisions(&policy, &m);
         let requests: Vec<RecordRequest> = decisions
             .iter()
-            .map(|(u, p, r, _)| RecordRequest {
-                user: policy.user_id(u).unwrap(),
-                privilege: *p,
-                record: policy.record_id(r).unwrap(),
+            .map(|(u, p, r, _)| {
+                RecordRequest::new(policy.user_id(u).unwrap(), *p, policy.record_id(r).unwrap())
             })
             .collect();
         let reasons = policy.check_many(&requests);
@@ -125,7 +123,7 @@ proptest! {
         let whole = Policy::from(policy);
         let named: Vec<Request> = decisions
             .iter()
-            .map(|(u, p, r, _)| Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { user: u.clone(), privilege: RecordPrivilege::try_from(*p).unwrap(), record: r.clone().into() })))
+            .map(|(u, p, r, _)| Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery::new(u, RecordPrivilege::try_from(*p).unwrap(), r.clone()))))
             .collect();
         let responses = authorize_many(&whole, &named);
         prop_assert_eq!(responses.len(), named.len());

@@ -17,10 +17,7 @@ type Result = std::result::Result<(), Box<dyn Error>>;
 /// Limits for the test: the defaults with a derived-entry budget small enough that the constant
 /// it adds (16 bytes per derived entry) is a rounding error beside the documents.
 fn limits() -> BuildLimits {
-    BuildLimits {
-        derived_entries: 100_000,
-        ..BuildLimits::default()
-    }
+    BuildLimits::default().with_derived_entries(100_000)
 }
 
 /// The constant part of the bound: fixed overhead plus the derived entries the limits allow.
@@ -154,11 +151,7 @@ fn hundred_thousand_roles_and_tables_are_refused_by_default() -> Result {
         })
     );
     // With the limits raised it builds, and still within the bound.
-    let raised = BuildLimits {
-        tables: 100_000,
-        roles: 100_000,
-        ..limits()
-    };
+    let raised = limits().with_tables(100_000).with_roles(100_000);
     assert!(matches!(build_bounded(&json, &raised)?, Outcome::Built(_)));
     Ok(())
 }
@@ -187,10 +180,7 @@ fn many_roles_each_with_many_cells() -> Result {
     let json = d.json();
     assert!(matches!(build_bounded(&json, &l)?, Outcome::Built(_)));
     // Over the cell limit: refused, naming it.
-    let tight = BuildLimits {
-        role_cells: roles * tables,
-        ..l
-    };
+    let tight = l.with_role_cells(roles * tables);
     match build_bounded(&json, &tight)? {
         Outcome::TooLarge(what) => assert_eq!(what, "role_cells"),
         built => panic!("expected role_cells, got {built:?}"),
@@ -237,10 +227,7 @@ fn huge_team_membership_times_many_roles() -> Result {
         built => panic!("expected derived_entries, got {built:?}"),
     }
     // A team over the per-team member limit.
-    let tight = BuildLimits {
-        members_per_team: 100,
-        ..l
-    };
+    let tight = l.with_members_per_team(100);
     match build_bounded(&small, &tight)? {
         Outcome::TooLarge(what) => assert_eq!(what, "team big"),
         built => panic!("expected the team limit, got {built:?}"),
@@ -346,13 +333,11 @@ fn configuration_changes_keep_to_the_limits() -> Result {
     m.users.push(UserDef::new("a", "root"));
     m.users.push(UserDef::new("b", "root"));
     m.teams.push(TeamDef::owner("t", "root", &["a"]));
-    let limits = BuildLimits {
-        users: 2,
-        members_per_team: 1,
-        business_units: 2,
-        depth: 1,
-        ..BuildLimits::default()
-    };
+    let limits = BuildLimits::default()
+        .with_users(2)
+        .with_members_per_team(1)
+        .with_business_units(2)
+        .with_depth(1);
     let p = m.build_with_limits(&limits)?;
     let join = ConfigChange::AddTeamMember {
         team: "t".into(),
@@ -392,10 +377,7 @@ fn configuration_changes_keep_to_the_limits() -> Result {
             limit: 2
         })
     );
-    let deeper = BuildLimits {
-        business_units: 10,
-        ..limits
-    };
+    let deeper = limits.with_business_units(10);
     let p = m.build_with_limits(&deeper)?.apply(&[child("x", "root")])?;
     assert_eq!(
         p.apply(&[child("y", "x")]).err(),

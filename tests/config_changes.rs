@@ -41,11 +41,7 @@ fn change_of(m: &DataverseModel, (kind, a, b, c): RawChange, fresh: usize) -> Co
             (true, Some(t)) => PrincipalRef::Team(t),
             _ => PrincipalRef::User(user(b)),
         };
-        let mut a = RoleAssignmentDef {
-            principal,
-            role: role(a),
-            business_unit: None,
-        };
+        let mut a = RoleAssignmentDef::new(principal, &role(a));
         if c % 3 == 0 {
             a.business_unit = Some(unit(c / 3));
         }

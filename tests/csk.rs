@@ -23,10 +23,7 @@ use common::csk::{model, parse_seed, read};
 fn every_csk_cell_through_authorize() -> Result<(), Box<dyn Error>> {
     let seed = parse_seed()?;
     assert_eq!(seed.len(), 2, "two roles in the seed");
-    let doc = PolicyDocument {
-        dataverse: Some(model(&seed)?),
-        ..PolicyDocument::default()
-    };
+    let doc = PolicyDocument::default().with_dataverse(model(&seed)?);
     let policy = doc.build()?;
     let mut checked = 0;
     for (user, rows) in ["admin", "maker"].into_iter().zip(&seed) {
@@ -36,21 +33,16 @@ fn every_csk_cell_through_authorize() -> Result<(), Box<dyn Error>> {
                 for owner in [user, "stranger"] {
                     let request = if privilege == Privilege::CREATE {
                         Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(
-                            accessgate::dataverse::CreateQuery {
-                                user: user.into(),
-                                table: table.clone(),
-                                owner: Some(PrincipalRef::User(owner.into())),
-                                owning_business_unit: None,
-                                lookups: Vec::new(),
-                            },
+                            accessgate::dataverse::CreateQuery::new(user, table)
+                                .owned_by(PrincipalRef::User(owner.into())),
                         ))
                     } else {
                         Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
-                            accessgate::dataverse::RecordQuery {
-                                user: user.into(),
-                                privilege: RecordPrivilege::try_from(privilege).unwrap(),
-                                record: format!("{owner}:{table}").into(),
-                            },
+                            accessgate::dataverse::RecordQuery::new(
+                                user,
+                                RecordPrivilege::try_from(privilege).unwrap(),
+                                format!("{owner}:{table}"),
+                            ),
                         ))
                     };
                     let response = authorize(&policy, &request);
@@ -109,11 +101,9 @@ fn automation_kit_admin_roles() -> Result<(), Box<dyn Error>> {
     for t in &tables {
         m.records.push(RecordDef::owned_by_user(t, t, "maker"));
     }
-    let policy = PolicyDocument {
-        dataverse: Some(m.clone()),
-        ..PolicyDocument::default()
-    }
-    .build()?;
+    let policy = PolicyDocument::default()
+        .with_dataverse(m.clone())
+        .build()?;
     for (user, role) in [
         ("sessions-admin", "Flow session exception admin"),
         ("definitions-admin", "Desktop flow definition admin"),
@@ -130,11 +120,11 @@ fn automation_kit_admin_roles() -> Result<(), Box<dyn Error>> {
                 let r = authorize(
                     &policy,
                     &Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
-                        accessgate::dataverse::RecordQuery {
-                            user: user.into(),
-                            privilege: RecordPrivilege::try_from(privilege).unwrap(),
-                            record: t.clone().into(),
-                        },
+                        accessgate::dataverse::RecordQuery::new(
+                            user,
+                            RecordPrivilege::try_from(privilege).unwrap(),
+                            t.clone(),
+                        ),
                     )),
                 );
                 let crud = privilege != Privilege::APPEND;
@@ -148,13 +138,8 @@ fn automation_kit_admin_roles() -> Result<(), Box<dyn Error>> {
             let create = authorize(
                 &policy,
                 &Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(
-                    accessgate::dataverse::CreateQuery {
-                        user: user.into(),
-                        table: t.clone(),
-                        owner: Some(PrincipalRef::User("maker".into())),
-                        owning_business_unit: None,
-                        lookups: Vec::new(),
-                    },
+                    accessgate::dataverse::CreateQuery::new(user, t)
+                        .owned_by(PrincipalRef::User("maker".into())),
                 )),
             );
             assert_eq!(create.decision().is_allow(), in_role, "{user} Create {t}");

@@ -85,13 +85,13 @@ fn bad_models_fail_with_precise_errors() {
         ),
         (
             error_of(|m| {
-                m.teams.push(TeamDef { kind: TeamKind::Access, ..TeamDef::owner("deal", "sales", &[]) });
+                m.teams.push(TeamDef::access("deal", "sales", &[]));
                 m.role_assignments.push(RoleAssignmentDef::team("deal", "rep"));
             }),
             "role `rep` is assigned to access team `deal`; access teams hold no roles",
         ),
         (
-            error_of(|m| m.records.push(RecordDef { owner: None, ..RecordDef::owned_by_user("a2", "account", "alice") })),
+            error_of(|m| m.records.push(RecordDef::organization_owned("a2", "account"))),
             "record `a2` of table `account` has no owner; the table is user- or team-owned",
         ),
         (
@@ -100,20 +100,20 @@ fn bad_models_fail_with_precise_errors() {
         ),
         (
             error_of(|m| {
-                m.records.push(RecordDef { owning_business_unit: Some("root".into()), ..RecordDef::owned_by_user("a2", "account", "alice") })
+                m.records.push(RecordDef::owned_by_user("a2", "account", "alice").in_business_unit("root"))
             }),
             "record `a2` names owning business unit `root`, but its owner is in `sales`; a different owning unit needs matrix mode",
         ),
         (
-            error_of(|m| m.shares.push(ShareDef { record: "a1".into(), with: ShareTarget::Organization, rights: Privilege::CREATE })),
+            error_of(|m| m.shares.push(ShareDef::new("a1", ShareTarget::Organization, Privilege::CREATE))),
             "share of record `a1` grants `Create`; rights must be non-empty and exclude Create",
         ),
         (
-            error_of(|m| m.shares.push(ShareDef { record: "a1".into(), with: ShareTarget::User("zed".into()), rights: Privilege::READ })),
+            error_of(|m| m.shares.push(ShareDef::new("a1", ShareTarget::User("zed".into()), Privilege::READ))),
             "the share of record `a1` names user `zed`, which does not exist",
         ),
         (
-            error_of(|m| m.tables.push(TableDef { privileges: Some(Privilege::all()), ..TableDef::organization_owned("rate") })),
+            error_of(|m| m.tables.push(TableDef::organization_owned("rate").with_privileges(Privilege::all()))),
             "organization-owned table `rate` lists Assign | Share; Assign and Share do not apply to organization-owned tables",
         ),
     ];
@@ -137,19 +137,9 @@ fn policy_is_send_and_sync() -> Result<(), Box<dyn Error>> {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Policy>();
     assert_send_sync::<DataversePolicy>();
-    let policy = std::sync::Arc::new(
-        PolicyDocument {
-            dataverse: Some(base()),
-            ..Default::default()
-        }
-        .build()?,
-    );
+    let policy = std::sync::Arc::new(PolicyDocument::default().with_dataverse(base()).build()?);
     let request = Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
-        accessgate::dataverse::RecordQuery {
-            user: "alice".into(),
-            privilege: RecordPrivilege::Read,
-            record: "a1".into(),
-        },
+        accessgate::dataverse::RecordQuery::new("alice", RecordPrivilege::Read, "a1"),
     ));
     let expected = authorize(&policy, &request);
     let handles: Vec<_> = (0..4)
@@ -199,10 +189,7 @@ fn deep_business_unit_chain() -> Result<(), Box<dyn Error>> {
         .push(RecordDef::owned_by_user("low", "account", "bottom"));
     m.records
         .push(RecordDef::owned_by_user("high", "account", "top"));
-    let policy = m.build_with_limits(&accessgate::BuildLimits {
-        depth,
-        ..accessgate::BuildLimits::default()
-    })?;
+    let policy = m.build_with_limits(&accessgate::BuildLimits::default().with_depth(depth))?;
     let (top, bottom) = (
         policy.user_id("top").ok_or("top")?,
         policy.user_id("bottom").ok_or("bottom")?,
@@ -272,19 +259,18 @@ fn foreign_ids_deny() -> Result<(), Box<dyn Error>> {
 fn relationship_hierarchy_and_column_errors() {
     let with_contact = |m: &mut DataverseModel| {
         m.tables.push(TableDef::user_owned("contact"));
-        m.relationships.push(RelationshipDef {
-            id: "account_contacts".into(),
-            parent_table: "account".into(),
-            child_table: "contact".into(),
-            cascade_share: Cascade::All,
-        });
+        m.relationships.push(RelationshipDef::new(
+            "account_contacts",
+            "account",
+            "contact",
+        ));
     };
     let cases: Vec<(ModelError, &str)> = vec![
         (
             error_of(|m| {
                 with_contact(m);
                 let mut child = RecordDef::owned_by_user("a2", "account", "alice");
-                child.parents.push(ParentLink { relationship: "account_contacts".into(), record: "a1".into() });
+                child.parents.push(ParentLink::new("account_contacts", "a1"));
                 m.records.push(child);
             }),
             "record `a2` of table `account` names parent `a1` through relationship `account_contacts`, which links `account` to `contact`",
@@ -293,36 +279,28 @@ fn relationship_hierarchy_and_column_errors() {
             error_of(|m| {
                 with_contact(m);
                 let mut child = RecordDef::owned_by_user("c1", "contact", "alice");
-                child.parents.push(ParentLink { relationship: "contact_notes".into(), record: "a1".into() });
+                child.parents.push(ParentLink::new("contact_notes", "a1"));
                 m.records.push(child);
             }),
             "record `c1` names relationship `contact_notes`, which does not exist",
         ),
         (
             error_of(|m| {
-                m.users.push(UserDef { manager: Some("carol".into()), ..UserDef::new("bob", "sales") });
-                m.users.push(UserDef { manager: Some("bob".into()), ..UserDef::new("carol", "sales") });
+                m.users.push(UserDef::new("bob", "sales").with_manager("carol"));
+                m.users.push(UserDef::new("carol", "sales").with_manager("bob"));
             }),
             "user `bob` is above itself: the hierarchy forms a cycle",
         ),
         (
-            error_of(|m| m.positions.push(PositionDef { id: "p".into(), parent: Some("p".into()) })),
+            error_of(|m| m.positions.push(PositionDef::child("p", "p"))),
             "position `p` is above itself: the hierarchy forms a cycle",
         ),
         (
             error_of(|m| {
-                m.column_security_profiles.push(ColumnProfileDef {
-                    id: "hr".into(),
-                    members: vec![],
-                    permissions: vec![ColumnPermissionDef {
-                        table: "account".into(),
-                        column: "revenue".into(),
-                        read: true,
-                        read_unmasked: None,
-                        create: false,
-                        update: false,
-                    }],
-                })
+                m.column_security_profiles.push(
+                    ColumnProfileDef::new("hr")
+                        .permission(ColumnPermissionDef::new("account", "revenue").allow_read()),
+                )
             }),
             "column security profile `hr` names column `revenue` of table `account`, which is not a secured column",
         ),
@@ -342,12 +320,11 @@ fn relationship_hierarchy_and_column_errors() {
 fn revoking_a_parent_share_keeps_the_childs_own() -> Result<(), Box<dyn Error>> {
     let mut m = base();
     m.tables.push(TableDef::user_owned("contact"));
-    m.relationships.push(RelationshipDef {
-        id: "account_contacts".into(),
-        parent_table: "account".into(),
-        child_table: "contact".into(),
-        cascade_share: Cascade::All,
-    });
+    m.relationships.push(RelationshipDef::new(
+        "account_contacts",
+        "account",
+        "contact",
+    ));
     m.roles.push(
         RoleDef::new("own")
             .grant(
@@ -366,22 +343,19 @@ fn revoking_a_parent_share_keeps_the_childs_own() -> Result<(), Box<dyn Error>> 
         .push(RoleAssignmentDef::user("gus", "own"));
     for (id, table) in [("c-inherited", "contact"), ("c-own", "contact")] {
         let mut r = RecordDef::owned_by_user(id, table, "alice");
-        r.parents.push(ParentLink {
-            relationship: "account_contacts".into(),
-            record: "a1".into(),
-        });
+        r.parents.push(ParentLink::new("account_contacts", "a1"));
         m.records.push(r);
     }
-    m.shares.push(ShareDef {
-        record: "a1".into(),
-        with: ShareTarget::User("gus".into()),
-        rights: Privilege::READ,
-    });
-    m.shares.push(ShareDef {
-        record: "c-own".into(),
-        with: ShareTarget::User("gus".into()),
-        rights: Privilege::READ,
-    });
+    m.shares.push(ShareDef::new(
+        "a1",
+        ShareTarget::User("gus".into()),
+        Privilege::READ,
+    ));
+    m.shares.push(ShareDef::new(
+        "c-own",
+        ShareTarget::User("gus".into()),
+        Privilege::READ,
+    ));
     let read = |policy: &DataversePolicy, record: &str| -> Result<RecordReason, Box<dyn Error>> {
         let gus = policy.user_id("gus").ok_or("gus")?;
         Ok(policy.check(

@@ -56,11 +56,10 @@ proptest! {
         let policy = before.build().unwrap();
         let mut after = before.clone();
         let user = &before.users[who % before.users.len()];
-        after.role_assignments.push(RoleAssignmentDef {
-            principal: PrincipalRef::User(user.id.clone()),
-            role: before.roles[role % before.roles.len()].id.clone(),
-            business_unit: None,
-        });
+        after.role_assignments.push(RoleAssignmentDef::user(
+            &user.id,
+            &before.roles[role % before.roles.len()].id,
+        ));
         let more = after.build().unwrap();
         for (a, b) in common::all_decisions(&policy, &before).iter().zip(&common::all_decisions(&more, &after)) {
             if a.3.decision() == Decision::Allow {
@@ -107,7 +106,7 @@ proptest! {
                 2 => m.records.push(RecordDef::owned_by_user(text, "t0", text)),
                 3 => m.role_assignments.push(RoleAssignmentDef::user(text, text)),
                 4 => m.teams.push(TeamDef::owner(text, "bu0", &[text.as_str()])),
-                _ => m.shares.push(ShareDef { record: text.clone(), with: ShareTarget::Organization, rights: Privilege::READ }),
+                _ => m.shares.push(ShareDef::new(text, ShareTarget::Organization, Privilege::READ)),
             }
         }
         let Ok(dv) = m.build() else { return Ok(()) };
@@ -120,14 +119,14 @@ proptest! {
             for r in &records {
                 // A set that is not one record right cannot make a record request.
                 let Ok(privilege) = RecordPrivilege::try_from(Privilege::from_bits_retain(bits)) else { continue };
-                let response = authorize(&policy, &Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { user: u.clone(), privilege, record: r.clone().into() })));
+                let response = authorize(&policy, &Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery::new(u, privilege, r.clone()))));
                 if u == "ghost" || r == "ghost" {
                     prop_assert_eq!(response.decision(), Decision::Deny);
                 }
                 let _ = response.explain(&policy).to_string();
             }
             for t in &m.tables {
-                let response = authorize(&policy, &Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(accessgate::dataverse::CreateQuery { user: u.clone(), table: t.id.clone(), owner: None, owning_business_unit: None , lookups: Vec::new()})));
+                let response = authorize(&policy, &Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(accessgate::dataverse::CreateQuery::new(u, &t.id))));
                 let _ = response.explain(&policy).to_string();
             }
         }

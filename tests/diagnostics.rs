@@ -166,10 +166,7 @@ fn check_is_empty_exactly_when_build_succeeds() -> Result {
         ) else {
             continue;
         };
-        let doc = PolicyDocument {
-            dataverse: Some(doc),
-            ..PolicyDocument::default()
-        };
+        let doc = PolicyDocument::default().with_dataverse(doc);
         assert_eq!(
             doc.check().is_empty(),
             doc.build().is_ok(),

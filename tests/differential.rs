@@ -73,81 +73,66 @@ fn resolve(m: &DataverseModel, raw: &[RawRequest]) -> Vec<Request> {
             };
             match kind {
                 0..=4 => Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
-                    accessgate::dataverse::RecordQuery {
-                        user: u,
-                        privilege: RecordPrivilege::ALL[usize::from(d) % 7],
-                        record: rec(b).into(),
-                    },
+                    accessgate::dataverse::RecordQuery::new(
+                        &u,
+                        RecordPrivilege::ALL[usize::from(d) % 7],
+                        rec(b),
+                    ),
                 )),
-                5 => Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(
-                    accessgate::dataverse::CreateQuery {
-                        user: u,
-                        table: if ghost && d % 3 == 2 {
-                            "ghost".into()
-                        } else {
-                            table(b)
-                        },
-                        owner: match c % 4 {
-                            0 => None,
-                            1 | 2 => Some(principal(c / 4)),
-                            _ => Some(PrincipalRef::User(user(a))),
-                        },
-                        owning_business_unit: (d % 3 == 0).then(|| bu(usize::from(d) / 3 + c)),
-                        lookups: Vec::new(),
-                    },
-                )),
+                5 => Request::Dataverse(accessgate::dataverse::DataverseRequest::Create({
+                    let table = if ghost && d % 3 == 2 {
+                        "ghost".into()
+                    } else {
+                        table(b)
+                    };
+                    let mut create = accessgate::dataverse::CreateQuery::new(&u, &table);
+                    create.owner = match c % 4 {
+                        0 => None,
+                        1 | 2 => Some(principal(c / 4)),
+                        _ => Some(PrincipalRef::User(user(a))),
+                    };
+                    create.owning_business_unit = (d % 3 == 0).then(|| bu(usize::from(d) / 3 + c));
+                    create
+                })),
                 6 => Request::Dataverse(accessgate::dataverse::DataverseRequest::Column(
-                    accessgate::dataverse::ColumnQuery {
-                        user: u,
-                        record: rec(b),
-                        column: column(c),
-                        access: if flag {
+                    accessgate::dataverse::ColumnQuery::new(
+                        &u,
+                        &rec(b),
+                        &column(c),
+                        if flag {
                             ColumnAccess::Read
                         } else {
                             ColumnAccess::Update
                         },
-                    },
+                    ),
                 )),
                 7 => Request::Dataverse(accessgate::dataverse::DataverseRequest::CreateColumn(
-                    accessgate::dataverse::CreateColumnQuery {
-                        user: u,
-                        table: table(b),
-                        column: column(c),
-                    },
+                    accessgate::dataverse::CreateColumnQuery::new(&u, &table(b), &column(c)),
                 )),
                 8 => Request::Dataverse(accessgate::dataverse::DataverseRequest::Associate(
-                    accessgate::dataverse::AssociateQuery {
-                        user: u,
-                        record: rec(b),
-                        target: record(c),
-                    },
+                    accessgate::dataverse::AssociateQuery::new(&u, &rec(b), &record(c)),
                 )),
                 9 => Request::Dataverse(accessgate::dataverse::DataverseRequest::AssociateMany(
-                    accessgate::dataverse::AssociateManyQuery {
-                        user: u,
-                        records: [rec(b), record(c)],
-                    },
+                    accessgate::dataverse::AssociateManyQuery::new(&u, &rec(b), &record(c)),
                 )),
                 10 => Request::Dataverse(accessgate::dataverse::DataverseRequest::Assign(
-                    accessgate::dataverse::AssignQuery {
-                        user: u,
-                        record: rec(b),
-                        new_owner: principal(c),
-                    },
+                    accessgate::dataverse::AssignQuery::new(&u, &rec(b), principal(c)),
                 )),
-                _ => Request::Dataverse(accessgate::dataverse::DataverseRequest::Share(
-                    accessgate::dataverse::ShareQuery {
-                        user: u,
-                        record: rec(b),
-                        with: match c % 3 {
-                            0 => ShareTarget::User(user(c / 3)),
-                            1 => team(c / 3).map_or(ShareTarget::Organization, ShareTarget::Team),
-                            _ => ShareTarget::Organization,
-                        },
-                        rights: Privilege::from_bits_retain(d),
-                        revoke: flag,
-                    },
-                )),
+                _ => Request::Dataverse(accessgate::dataverse::DataverseRequest::Share({
+                    let with = match c % 3 {
+                        0 => ShareTarget::User(user(c / 3)),
+                        1 => team(c / 3).map_or(ShareTarget::Organization, ShareTarget::Team),
+                        _ => ShareTarget::Organization,
+                    };
+                    let mut share = accessgate::dataverse::ShareQuery::grant(
+                        &u,
+                        &rec(b),
+                        with,
+                        Privilege::from_bits_retain(d),
+                    );
+                    share.revoke = flag;
+                    share
+                })),
             }
         })
         .collect()

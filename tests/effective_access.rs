@@ -205,11 +205,9 @@ fn csk_model() -> Result<DataverseModel, Box<dyn Error>> {
 #[test]
 fn csk_matrix_cell_by_cell_through_authorize() -> Result<(), Box<dyn Error>> {
     let m = csk_model()?;
-    let policy = PolicyDocument {
-        dataverse: Some(m.clone()),
-        ..PolicyDocument::default()
-    }
-    .build()?;
+    let policy = PolicyDocument::default()
+        .with_dataverse(m.clone())
+        .build()?;
     let p = policy.dataverse().ok_or("no dataverse")?;
     let mut cells = 0;
     for (user, role) in [("admin", "CSK - Administrator"), ("maker", "CSK - Maker")] {
@@ -255,11 +253,11 @@ fn csk_matrix_cell_by_cell_through_authorize() -> Result<(), Box<dyn Error>> {
                     let response = authorize(
                         &policy,
                         &Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
-                            accessgate::dataverse::RecordQuery {
-                                user: user.into(),
-                                privilege: RecordPrivilege::try_from(privilege).unwrap(),
-                                record: format!("{owner}:{}", table.id).into(),
-                            },
+                            accessgate::dataverse::RecordQuery::new(
+                                user,
+                                RecordPrivilege::try_from(privilege).unwrap(),
+                                format!("{owner}:{}", table.id),
+                            ),
                         )),
                     );
                     let expected = cell.applicable

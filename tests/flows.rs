@@ -29,10 +29,8 @@ fn code(model: &FlowModel, request: &FlowRequest) -> &'static str {
 /// Custom roles `Sales` and `Finance`; `alice` (Sales), `bob` (Sales, Finance), `carol` (none);
 /// the classic keys; flow `f` with every cell inherited.
 fn base() -> FlowModel {
-    let mut m = FlowModel {
-        roles: vec!["Sales".into(), "Finance".into()],
-        ..FlowModel::default()
-    };
+    let mut m = FlowModel::default();
+    m.roles = vec!["Sales".into(), "Finance".into()];
     m.users.push(UserDef::new("alice").with_roles(&["Sales"]));
     m.users
         .push(UserDef::new("bob").with_roles(&["Sales", "Finance"]));
@@ -992,10 +990,8 @@ fn scheduled_and_triggered_starts() {
                 .code(),
             "system_role_deny"
         );
-        let with_user = FlowRequest {
-            user: Some("alice".into()),
-            ..FlowRequest::started_by("a", start)
-        };
+        let mut with_user = FlowRequest::started_by("a", start);
+        with_user.user = Some("alice".into());
         assert_eq!(p.check(&with_user), FlowReason::UnexpectedCaller { start });
         let with_key = FlowRequest::started_by("a", start).with_key("js");
         assert_eq!(p.check(&with_key).code(), "unexpected_caller");
@@ -1050,33 +1046,24 @@ fn long_chains_are_checked() {
     m.flows = (0..=n).map(|i| FlowDef::new(&format!("f{i}"))).collect();
     let p = build(&m);
     let names: Vec<String> = (0..n).map(|i| format!("f{i}")).collect();
-    let request = FlowRequest {
-        call_chain: names.clone(),
-        ..FlowRequest::anonymous(&format!("f{n}"))
-    };
+    let mut request = FlowRequest::anonymous(&format!("f{n}"));
+    request.call_chain = names.clone();
     let r = p.check(&request);
     assert_eq!(r.code(), "inherited_grant");
     assert_eq!(r.link().map(|l| l.index), Some(u16::MAX));
 
     let mut cyclic = names;
     cyclic[n - 1] = "f7".into();
-    let r = p.check(&FlowRequest {
-        call_chain: cyclic.clone(),
-        ..FlowRequest::anonymous("f0")
-    });
+    let mut cycle = FlowRequest::anonymous("f0");
+    cycle.call_chain = cyclic.clone();
+    let r = p.check(&cycle);
     assert!(
         matches!(r, FlowReason::CallCycle { first: 7, link } if link.index == u16::MAX - 1),
         "{r:?}"
     );
     cyclic.push("f1".into());
-    assert_eq!(
-        p.check(&FlowRequest {
-            call_chain: cyclic,
-            ..FlowRequest::anonymous("f0")
-        })
-        .code(),
-        "call_depth_exceeded"
-    );
+    cycle.call_chain = cyclic;
+    assert_eq!(p.check(&cycle).code(), "call_depth_exceeded");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -57,7 +57,8 @@ proptest! {
         let p = m.build().unwrap();
         let direct = FlowRequest::user(&format!("f{flow}"), &format!("u{user}"));
         prop_assert_eq!(p.check(&direct).code(), "user_deny");
-        let chained = FlowRequest { call_chain: chain.iter().map(|c| format!("f{c}")).collect(), ..direct };
+        let mut chained = direct;
+        chained.call_chain = chain.iter().map(|c| format!("f{c}")).collect();
         prop_assert!(!allows(&p, &chained));
         for key in 0..KEYS {
             let with_key = chained.clone().with_key(&format!("k{key}"));
@@ -195,7 +196,10 @@ proptest! {
         prop_assert_eq!(built.is_ok(), corruption.is_none(), "{:?}", built.as_ref().err());
         if let Ok(p) = built {
             for (flow, user, key, start, chain) in requests {
-                let r = FlowRequest { flow, user, key, start, call_chain: chain };
+                let mut r = FlowRequest::started_by(&flow, start);
+                r.user = user;
+                r.key = key;
+                r.call_chain = chain;
                 let reason = p.check(&r);
                 let text = reason.explain(&p).to_string();
                 let prefix = if reason.decision() == Decision::Allow { "allowed: " } else { "denied: " };

@@ -130,12 +130,10 @@ fn slug(name: &str) -> String {
 }
 
 fn policy_of(model: FolderModel) -> Policy {
-    PolicyDocument {
-        folders: Some(model),
-        ..PolicyDocument::default()
-    }
-    .build()
-    .unwrap()
+    PolicyDocument::default()
+        .with_folders(model)
+        .build()
+        .unwrap()
 }
 
 /// The request for `action` by `user` on the table model's flow or folder.
@@ -473,10 +471,7 @@ fn deep_hierarchy() -> TestResult {
     m.users.push(UserDef::local("ann", UserRole::NonAdmin));
     m.grants
         .push(GrantDef::user("f0", "ann", FolderRole::Operator));
-    let policy = m.build_with_limits(&accessgate::BuildLimits {
-        depth: n,
-        ..accessgate::BuildLimits::default()
-    })?;
+    let policy = m.build_with_limits(&accessgate::BuildLimits::default().with_depth(n))?;
     let reason = policy.check(&FolderRequest::on_flow(
         "ann",
         FolderAction::ResubmitResume,
@@ -503,10 +498,7 @@ fn folder(policy: &FolderPolicy, user: &str, action: FolderAction, folder: &str)
 
 /// sales > eu > de with flows in each; hr beside sales.
 fn hierarchy(options: FolderOptions) -> FolderModel {
-    let mut m = FolderModel {
-        options,
-        ..FolderModel::default()
-    };
+    let mut m = FolderModel::default().with_options(options);
     m.folders.push(FolderDef::top("sales"));
     m.folders.push(FolderDef::child("eu", "sales"));
     m.folders.push(FolderDef::child("de", "eu"));
@@ -842,11 +834,7 @@ fn entra_user_role_from_groups() -> TestResult {
     m.groups.push(GroupDef::new("staff", UserRole::NonAdmin));
     m.groups
         .push(GroupDef::new("admins", UserRole::SystemAdmin));
-    m.groups.push(GroupDef {
-        id: "bare".into(),
-        role: None,
-        enabled: true,
-    });
+    m.groups.push(GroupDef::without_role("bare"));
     m.users.push(UserDef::entra("eve", &["staff", "admins"]));
     m.users.push(UserDef::entra("nil", &["bare"]));
     m.grants

@@ -184,14 +184,17 @@ fn folder_role() -> impl Strategy<Value = FolderRole> {
 
 fn hostile_models() -> impl Strategy<Value = FolderModel> {
     let folders = prop::collection::vec(
-        (name(), opt_name()).prop_map(|(id, parent)| FolderDef { id, parent }),
+        (name(), opt_name()).prop_map(|(id, parent)| match parent {
+            Some(parent) => FolderDef::child(&id, &parent),
+            None => FolderDef::top(&id),
+        }),
         0..6,
     );
     let flows = prop::collection::vec(
-        (name(), name(), any::<bool>()).prop_map(|(id, folder, s)| FlowDef {
-            id,
-            folder,
-            show_resubmit_resume: s,
+        (name(), name(), any::<bool>()).prop_map(|(id, folder, s)| {
+            let mut flow = FlowDef::new(&id, &folder);
+            flow.show_resubmit_resume = s;
+            flow
         }),
         0..4,
     );
@@ -202,48 +205,47 @@ fn hostile_models() -> impl Strategy<Value = FolderModel> {
             user_role(),
             prop::collection::vec(name(), 0..3),
         )
-            .prop_map(|(id, local, role, groups)| UserDef {
-                id,
-                kind: if local {
+            .prop_map(|(id, local, role, groups)| {
+                let mut user = UserDef::entra(&id, &[]);
+                user.kind = if local {
                     UserKind::Local
                 } else {
                     UserKind::Entra
-                },
-                role,
-                groups,
+                };
+                user.role = role;
+                user.groups = groups;
+                user
             }),
         0..4,
     );
     let groups = prop::collection::vec(
-        (name(), user_role(), any::<bool>()).prop_map(|(id, role, enabled)| GroupDef {
-            id,
-            role,
-            enabled,
+        (name(), user_role(), any::<bool>()).prop_map(|(id, role, enabled)| {
+            let mut group = GroupDef::without_role(&id);
+            group.role = role;
+            group.enabled = enabled;
+            group
         }),
         0..4,
     );
     let grants = prop::collection::vec(
         (name(), opt_name(), opt_name(), folder_role()).prop_map(|(folder, user, group, role)| {
-            GrantDef {
-                folder,
-                user,
-                group,
-                role,
-            }
+            let mut grant = GrantDef::user(&folder, "", role);
+            grant.user = user;
+            grant.group = group;
+            grant
         }),
         0..5,
     );
     (any::<[bool; 4]>(), folders, flows, users, groups, grants).prop_map(
         |(o, folders, flows, users, groups, grants)| {
             let base = assemble(o, vec![None], vec![], vec![], vec![(0, 0)], vec![]);
-            FolderModel {
-                options: base.options,
-                folders,
-                flows,
-                users,
-                groups,
-                grants,
-            }
+            let mut model = FolderModel::default().with_options(base.options);
+            model.folders = folders;
+            model.flows = flows;
+            model.users = users;
+            model.groups = groups;
+            model.grants = grants;
+            model
         },
     )
 }
@@ -259,17 +261,15 @@ fn hostile_requests() -> impl Strategy<Value = FolderRequest> {
         opt_name(),
         (opt_name(), any::<bool>()),
     )
-        .prop_map(
-            |(user, action, flow, folder, to_folder, (member, group))| FolderRequest {
-                user,
-                action,
-                flow,
-                folder,
-                to_folder,
-                member: member.map(|m| match group {
-                    true => FolderMember::Group(m),
-                    false => FolderMember::User(m),
-                }),
-            },
-        )
+        .prop_map(|(user, action, flow, folder, to_folder, (member, group))| {
+            let mut request = FolderRequest::area(&user, action);
+            request.flow = flow;
+            request.folder = folder;
+            request.to_folder = to_folder;
+            request.member = member.map(|m| match group {
+                true => FolderMember::Group(m),
+                false => FolderMember::User(m),
+            });
+            request
+        })
 }

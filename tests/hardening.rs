@@ -368,10 +368,7 @@ fn flow_and_folder_models_have_limits() -> Result {
     let doc: PolicyDocument = serde_json::from_str(
         r#"{"flows": {"flows": [{"id": "a"}, {"id": "b"}]}, "folders": {"folders": [{"id": "x"}, {"id": "y", "parent": "x"}]}}"#,
     )?;
-    let flows = BuildLimits {
-        flows: 1,
-        ..BuildLimits::default()
-    };
+    let flows = BuildLimits::default().with_flows(1);
     assert_eq!(
         doc.build_with_limits(&flows)
             .err()
@@ -379,10 +376,7 @@ fn flow_and_folder_models_have_limits() -> Result {
             .as_deref(),
         Some("flow model: too large: 2 flows, the build limit is 1")
     );
-    let depth = BuildLimits {
-        depth: 0,
-        ..BuildLimits::default()
-    };
+    let depth = BuildLimits::default().with_depth(0);
     let folders_only: PolicyDocument = serde_json::from_str(
         r#"{"folders": {"folders": [{"id": "x"}, {"id": "y", "parent": "x"}]}}"#,
     )?;

@@ -41,11 +41,11 @@ fn dataverse_requests(m: &DataverseModel) -> Vec<Request> {
             for p in Privilege::EACH.into_iter().skip(1) {
                 out.push(Request::Dataverse(
                     accessgate::dataverse::DataverseRequest::Record(
-                        accessgate::dataverse::RecordQuery {
-                            user: u.id.clone(),
-                            privilege: RecordPrivilege::try_from(p).unwrap(),
-                            record: r.id.clone().into(),
-                        },
+                        accessgate::dataverse::RecordQuery::new(
+                            &u.id,
+                            RecordPrivilege::try_from(p).unwrap(),
+                            r.id.clone(),
+                        ),
                     ),
                 ));
             }
@@ -53,12 +53,7 @@ fn dataverse_requests(m: &DataverseModel) -> Vec<Request> {
                 for access in [ColumnAccess::Read, ColumnAccess::Update] {
                     out.push(Request::Dataverse(
                         accessgate::dataverse::DataverseRequest::Column(
-                            accessgate::dataverse::ColumnQuery {
-                                user: u.id.clone(),
-                                record: r.id.clone(),
-                                column: column.into(),
-                                access,
-                            },
+                            accessgate::dataverse::ColumnQuery::new(&u.id, &r.id, column, access),
                         ),
                     ));
                 }
@@ -67,13 +62,7 @@ fn dataverse_requests(m: &DataverseModel) -> Vec<Request> {
         for t in &m.tables {
             out.push(Request::Dataverse(
                 accessgate::dataverse::DataverseRequest::Create(
-                    accessgate::dataverse::CreateQuery {
-                        user: u.id.clone(),
-                        table: t.id.clone(),
-                        owner: None,
-                        owning_business_unit: None,
-                        lookups: Vec::new(),
-                    },
+                    accessgate::dataverse::CreateQuery::new(&u.id, &t.id),
                 ),
             ));
         }
@@ -145,11 +134,7 @@ proptest! {
     /// Empty models (Dataverse: a root unit only) deny every request: every id is unknown.
     #[test]
     fn empty_models_deny_everything(d in dataverse(), f in flows::model(), g in folders::models()) {
-        let mut doc = PolicyDocument {
-            dataverse: Some(DataverseModel::default()),
-            flows: Some(FlowModel::default()),
-            folders: Some(FolderModel::default()),
-        };
+        let mut doc = PolicyDocument::default().with_dataverse(DataverseModel::default()).with_flows(FlowModel::default()).with_folders(FolderModel::default());
         if let Some(m) = doc.dataverse.as_mut() {
             m.business_units.push(accessgate::dataverse::BusinessUnitDef::root("root"));
         }
@@ -177,19 +162,22 @@ proptest! {
     /// Unknown ids deny, in every system.
     #[test]
     fn unknown_ids_deny(d in dataverse(), f in flows::model(), g in folders::models(), flow in flows::request()) {
-        let policy = PolicyDocument { dataverse: Some(d.clone()), flows: Some(f.clone()), folders: Some(g.clone()) }.build().unwrap();
+        let policy = PolicyDocument::default().with_dataverse(d.clone()).with_flows(f.clone()).with_folders(g.clone()).build().unwrap();
         let ghost = |r: &Request| -> Vec<Request> {
             let mut out = Vec::new();
             match r.clone() {
-                Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { privilege, record, user })) => {
-                    out.push(Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { user: "ghost".into(), privilege, record })));
-                    out.push(Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { user, privilege, record: "ghost".into() })));
+                Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { privilege, record, user, .. })) => {
+                    out.push(Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery::new("ghost", privilege, record))));
+                    out.push(Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery::new(&user, privilege, "ghost"))));
                 }
                 Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(accessgate::dataverse::CreateQuery { user, owner, owning_business_unit, .. })) => {
-                    out.push(Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(accessgate::dataverse::CreateQuery { user, table: "ghost".into(), owner, owning_business_unit, lookups: Vec::new() })));
+                    let mut create = accessgate::dataverse::CreateQuery::new(&user, "ghost");
+                    create.owner = owner;
+                    create.owning_business_unit = owning_business_unit;
+                    out.push(Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(create)));
                 }
                 Request::Dataverse(accessgate::dataverse::DataverseRequest::Column(accessgate::dataverse::ColumnQuery { user, column, access, .. })) => {
-                    out.push(Request::Dataverse(accessgate::dataverse::DataverseRequest::Column(accessgate::dataverse::ColumnQuery { user, record: "ghost".into(), column, access })));
+                    out.push(Request::Dataverse(accessgate::dataverse::DataverseRequest::Column(accessgate::dataverse::ColumnQuery::new(&user, "ghost", &column, access))));
                 }
                 _ => {}
             }
@@ -218,7 +206,7 @@ proptest! {
     /// snapshot with identical responses (decision and reason), in every system.
     #[test]
     fn determinism(d in dataverse(), f in flows::model(), g in folders::models(), fr in prop::collection::vec(flows::request(), 8)) {
-        let doc = PolicyDocument { dataverse: Some(d.clone()), flows: Some(f.clone()), folders: Some(g.clone()) };
+        let doc = PolicyDocument::default().with_dataverse(d.clone()).with_flows(f.clone()).with_folders(g.clone());
         let (one, two) = (doc.build().unwrap(), doc.clone().build().unwrap());
         let mut requests = dataverse_requests(&d);
         requests.extend(flow_requests(&f, fr));
@@ -265,7 +253,7 @@ proptest! {
             _ => ShareTarget::Organization,
         };
         let mut more = d.clone();
-        more.shares.push(ShareDef { record: record.id.clone(), with, rights });
+        more.shares.push(ShareDef::new(&record.id, with, rights));
         no_access_lost(&dataverse_policy(&d), &dataverse_policy(&more), &dataverse_requests(&d))?;
     }
 
@@ -401,7 +389,7 @@ proptest! {
     /// the single thread does.
     #[test]
     fn shared_snapshot_matches_single_thread(d in dataverse(), f in flows::model(), g in folders::models(), fr in prop::collection::vec(flows::request(), 16)) {
-        let policy = PolicyDocument { dataverse: Some(d.clone()), flows: Some(f.clone()), folders: Some(g.clone()) }.build().unwrap();
+        let policy = PolicyDocument::default().with_dataverse(d.clone()).with_flows(f.clone()).with_folders(g.clone()).build().unwrap();
         let mut requests = dataverse_requests(&d);
         requests.extend(flow_requests(&f, fr));
         requests.extend(folder_requests(&g));

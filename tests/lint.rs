@@ -20,12 +20,11 @@ fn clean() -> DataverseModel {
         .push(BusinessUnitDef::child("sales", "contoso"));
     m.tables.push(TableDef::user_owned("account"));
     m.tables.push(TableDef::user_owned("contact"));
-    m.relationships.push(RelationshipDef {
-        id: "account_contacts".into(),
-        parent_table: "account".into(),
-        child_table: "contact".into(),
-        cascade_share: Cascade::All,
-    });
+    m.relationships.push(RelationshipDef::new(
+        "account_contacts",
+        "account",
+        "contact",
+    ));
     let all = Privilege::all();
     m.roles.push(
         RoleDef::new("rep")
@@ -56,20 +55,18 @@ fn codes(m: &DataverseModel) -> Vec<&'static str> {
 }
 
 fn policy(m: &DataverseModel) -> Result<accessgate::Policy, Box<dyn Error>> {
-    Ok(PolicyDocument {
-        dataverse: Some(m.clone()),
-        ..PolicyDocument::default()
-    }
-    .build()?)
+    Ok(PolicyDocument::default()
+        .with_dataverse(m.clone())
+        .build()?)
 }
 
 fn record(user: &str, privilege: Privilege, record: &str) -> Request {
     Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(
-        accessgate::dataverse::RecordQuery {
-            user: user.into(),
-            privilege: RecordPrivilege::try_from(privilege).unwrap(),
-            record: record.into(),
-        },
+        accessgate::dataverse::RecordQuery::new(
+            user,
+            RecordPrivilege::try_from(privilege).unwrap(),
+            record,
+        ),
     ))
 }
 
@@ -187,11 +184,7 @@ fn ag002_append_without_append_to() -> Result<(), Box<dyn Error>> {
     assert_eq!(codes(&m), ["AG002"]);
     let p = policy(&m)?;
     let associate = Request::Dataverse(accessgate::dataverse::DataverseRequest::Associate(
-        accessgate::dataverse::AssociateQuery {
-            user: "alice".into(),
-            record: "con-a".into(),
-            target: "acc-a".into(),
-        },
+        accessgate::dataverse::AssociateQuery::new("alice", "con-a", "acc-a"),
     ));
     assert!(!authorize(&p, &associate).decision().is_allow());
     assert!(authorize(&policy(&clean())?, &associate)
@@ -267,20 +260,19 @@ fn ag005_team_without_roles() -> Result<(), Box<dyn Error>> {
     m.teams.push(TeamDef::owner("idle", "contoso", &["alice"]));
     assert_eq!(codes(&m), ["AG005"]);
     let assign = Request::Dataverse(accessgate::dataverse::DataverseRequest::Assign(
-        accessgate::dataverse::AssignQuery {
-            user: "alice".into(),
-            record: "acc-a".into(),
-            new_owner: PrincipalRef::Team("idle".into()),
-        },
+        accessgate::dataverse::AssignQuery::new(
+            "alice",
+            "acc-a",
+            PrincipalRef::Team("idle".into()),
+        ),
     ));
     let response = authorize(&policy(&m)?, &assign);
     assert!(!response.decision().is_allow());
     assert_eq!(response.code(), "owner_cannot_own");
     let mut access = clean();
-    access.teams.push(TeamDef {
-        kind: TeamKind::Access,
-        ..TeamDef::owner("deal-team", "contoso", &["alice"])
-    });
+    access
+        .teams
+        .push(TeamDef::access("deal-team", "contoso", &["alice"]));
     assert_eq!(codes(&access), Vec::<&str>::new());
     Ok(())
 }
@@ -361,9 +353,7 @@ fn ag007_incomplete_desktop_flow_privileges() -> Result<(), Box<dyn Error>> {
         .collect();
     assert_eq!(missing, expected);
     let run = Request::Dataverse(accessgate::dataverse::DataverseRequest::RunDesktopFlow(
-        accessgate::dataverse::DesktopFlowQuery {
-            user: "alice".into(),
-        },
+        accessgate::dataverse::DesktopFlowQuery::new("alice"),
     ));
     assert!(!authorize(&policy(&partial)?, &run).decision().is_allow());
     let full = flow_model(true);

@@ -41,11 +41,9 @@ fn policy() -> std::result::Result<Policy, Box<dyn Error>> {
 }
 
 fn misc(user: &str, privilege: &str, level: Option<AccessLevel>) -> Request {
-    Request::Dataverse(DataverseRequest::MiscPrivilege(MiscPrivilegeQuery {
-        user: user.into(),
-        privilege: privilege.into(),
-        level,
-    }))
+    let mut query = MiscPrivilegeQuery::new(user, privilege);
+    query.level = level;
+    Request::Dataverse(DataverseRequest::MiscPrivilege(query))
 }
 
 /// A privilege held directly allows, naming the role, its level and "assigned directly"; the

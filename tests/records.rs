@@ -66,10 +66,10 @@ fn facts_of(p: &DataversePolicy, r: &RecordDef, keys: &BTreeMap<String, RecordId
         .map(|b| p.business_unit_id(b).unwrap());
     f.active = r.active;
     for link in &r.parents {
-        f = f.with_parent(ParentFact {
-            relationship: p.relationship_id(&link.relationship).unwrap(),
-            record: keys[&link.record],
-        });
+        f = f.with_parent(ParentFact::new(
+            p.relationship_id(&link.relationship).unwrap(),
+            keys[&link.record],
+        ));
     }
     f
 }
@@ -93,11 +93,7 @@ fn apply(
         store.update(keys[&r.id], &facts_of(cfg, r, &keys)).unwrap();
     }
     for s in &m.shares {
-        let share = ShareFact {
-            with: with_of(cfg, &s.with),
-            rights: s.rights,
-            inherited_from: None,
-        };
+        let share = ShareFact::new(with_of(cfg, &s.with), s.rights);
         store.share(keys[&s.record], share).unwrap();
     }
     let users = m.users.len();
@@ -132,20 +128,9 @@ fn apply(
                 }
                 let with = ShareTarget::User(format!("u{}", who % users));
                 store
-                    .share(
-                        key,
-                        ShareFact {
-                            with: with_of(cfg, &with),
-                            rights,
-                            inherited_from: None,
-                        },
-                    )
+                    .share(key, ShareFact::new(with_of(cfg, &with), rights))
                     .unwrap();
-                m.shares.push(ShareDef {
-                    record: id,
-                    with,
-                    rights,
-                });
+                m.shares.push(ShareDef::new(&id, with, rights));
             }
             // Revoke every direct share of the record to one user.
             3 => {
@@ -320,12 +305,8 @@ fn with_cascade_depth(depth: u8) -> (DataversePolicy, UserId, UserId, TableId) {
     m.options.cascade_depth = depth;
     m.business_units.push(BusinessUnitDef::root("org"));
     m.tables.push(TableDef::user_owned("account"));
-    m.relationships.push(RelationshipDef {
-        id: "parent_account".into(),
-        parent_table: "account".into(),
-        child_table: "account".into(),
-        cascade_share: Cascade::All,
-    });
+    m.relationships
+        .push(RelationshipDef::new("parent_account", "account", "account"));
     m.roles
         .push(RoleDef::new("rep").grant("account", Privilege::READ, AccessLevel::User));
     m.users.push(UserDef::new("reader", "org"));
@@ -382,11 +363,7 @@ fn readers_see_a_prefix_of_the_writes() {
     for w in 0..writes {
         let key = keys[(w % 8) as usize];
         if (w / 8) % 2 == 0 {
-            let share = ShareFact {
-                with: SharedWith::User(reader),
-                rights: Privilege::READ,
-                inherited_from: None,
-            };
+            let share = ShareFact::new(SharedWith::User(reader), Privilege::READ);
             store.share(key, share).unwrap();
         } else {
             store.revoke(key, SharedWith::User(reader)).unwrap();
@@ -412,12 +389,11 @@ fn share_cascade_builds_in_linear_memory() {
     m.business_units.push(BusinessUnitDef::root("org"));
     m.tables.push(TableDef::user_owned("account"));
     m.tables.push(TableDef::user_owned("contact"));
-    m.relationships.push(RelationshipDef {
-        id: "account_contact".into(),
-        parent_table: "account".into(),
-        child_table: "contact".into(),
-        cascade_share: Cascade::All,
-    });
+    m.relationships.push(RelationshipDef::new(
+        "account_contact",
+        "account",
+        "contact",
+    ));
     m.roles.push(
         RoleDef::new("rep")
             .grant("contact", Privilege::READ, AccessLevel::User)
@@ -435,18 +411,17 @@ fn share_cascade_builds_in_linear_memory() {
         .push(RecordDef::owned_by_user("parent", "account", "owner"));
     for i in 0..c {
         let mut child = RecordDef::owned_by_user(&format!("c{i}"), "contact", "owner");
-        child.parents.push(ParentLink {
-            relationship: "account_contact".into(),
-            record: "parent".into(),
-        });
+        child
+            .parents
+            .push(ParentLink::new("account_contact", "parent"));
         m.records.push(child);
     }
     for i in 0..s {
-        m.shares.push(ShareDef {
-            record: "parent".into(),
-            with: ShareTarget::User(format!("u{i}")),
-            rights: Privilege::READ,
-        });
+        m.shares.push(ShareDef::new(
+            "parent",
+            ShareTarget::User(format!("u{i}")),
+            Privilege::READ,
+        ));
     }
     let p = m.build().unwrap();
     let records = p.memory_usage().records;
@@ -472,18 +447,11 @@ fn cascade_walk_is_bounded_and_says_so() {
         let store = RecordStore::new();
         let facts = RecordFacts::owned_by(RecordId::new(0), table, RecordOwner::User(owner));
         let mut previous = store.insert("top", &facts).unwrap();
-        let share = ShareFact {
-            with: SharedWith::User(reader),
-            rights: Privilege::READ,
-            inherited_from: None,
-        };
+        let share = ShareFact::new(SharedWith::User(reader), Privilege::READ);
         store.share(previous, share).unwrap();
         let top = previous;
         for i in 0..20 {
-            let f = facts.clone().with_parent(ParentFact {
-                relationship: rel,
-                record: previous,
-            });
+            let f = facts.clone().with_parent(ParentFact::new(rel, previous));
             previous = store.insert(&format!("r{i}"), &f).unwrap();
         }
         let reason = p.check_in(&store.snapshot(), reader, Privilege::READ, previous);

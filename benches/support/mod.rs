@@ -176,11 +176,11 @@ pub fn organisation(shape: Shape, seed: u64) -> DataverseModel {
         }
         m.records.push(rec);
         if shape.share_every > 0 && r % shape.share_every == 0 {
-            m.shares.push(ShareDef {
-                record: format!("rec{r}"),
-                with: ShareTarget::User(format!("u{}", rng.below(shape.users))),
-                rights: Privilege::READ | Privilege::WRITE,
-            });
+            m.shares.push(ShareDef::new(
+                &format!("rec{r}"),
+                ShareTarget::User(format!("u{}", rng.below(shape.users))),
+                Privilege::READ | Privilege::WRITE,
+            ));
         }
     }
     m

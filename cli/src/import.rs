@@ -66,10 +66,7 @@ fn finish(
     extra: &[String],
     out: &Output<'_>,
 ) -> Outcome {
-    let doc = PolicyDocument {
-        dataverse: Some(model),
-        ..PolicyDocument::default()
-    };
+    let doc = PolicyDocument::default().with_dataverse(model);
     let json = match serde_json::to_string_pretty(&doc) {
         Ok(json) => json + "\n",
         Err(e) => return bad(format!("cannot write the model: {e}")),

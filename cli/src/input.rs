@@ -276,10 +276,7 @@ pub fn read_model(path: &str) -> Result<Model, InputError> {
         && DATAVERSE_KEYS.iter().any(|k| has(k))
     {
         let dataverse = parse(path, &text)?;
-        let document = PolicyDocument {
-            dataverse: Some(dataverse),
-            ..PolicyDocument::default()
-        };
+        let document = PolicyDocument::default().with_dataverse(dataverse);
         prefix = None;
         (document, serde_json::json!({ "dataverse": value }))
     } else {

@@ -121,10 +121,7 @@ fn flows(model: &Model, findings: &mut Vec<Finding>) -> Result<(), InputError> {
     let Some(flows) = &model.document.flows else {
         return Ok(());
     };
-    let document = PolicyDocument {
-        flows: Some(flows.clone()),
-        ..PolicyDocument::default()
-    };
+    let document = PolicyDocument::default().with_flows(flows.clone());
     let policy = match document.build() {
         Ok(p) => p,
         Err(e) => {
@@ -193,10 +190,7 @@ fn folders(model: &Model, findings: &mut Vec<Finding>) -> Result<(), InputError>
     let Some(folders) = &model.document.folders else {
         return Ok(());
     };
-    let document = PolicyDocument {
-        folders: Some(folders.clone()),
-        ..PolicyDocument::default()
-    };
+    let document = PolicyDocument::default().with_folders(folders.clone());
     let policy = match document.build() {
         Ok(p) => p,
         Err(e) => {

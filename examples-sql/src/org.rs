@@ -190,18 +190,14 @@ pub fn model(shape: &Shape, rng: &mut Rng) -> DataverseModel {
         def.hierarchy_security = i == 0;
         m.tables.push(def);
     }
-    m.relationships.push(RelationshipDef {
-        id: "account_contact".into(),
-        parent_table: "account".into(),
-        child_table: "contact".into(),
-        cascade_share: Cascade::All,
-    });
-    m.relationships.push(RelationshipDef {
-        id: "contact_task".into(),
-        parent_table: "contact".into(),
-        child_table: "task".into(),
-        cascade_share: Cascade::Active,
-    });
+    m.relationships.push(RelationshipDef::new(
+        "account_contact",
+        "account",
+        "contact",
+    ));
+    m.relationships.push(
+        RelationshipDef::new("contact_task", "contact", "task").with_cascade_share(Cascade::Active),
+    );
     const LEVELS: [AccessLevel; 6] = [
         AccessLevel::None,
         AccessLevel::User,
@@ -433,10 +429,7 @@ impl Org {
                 }
                 if let (Some(p), Some(Some(rel))) = (&r.parent, rels.get(r.table.wrapping_sub(1))) {
                     if let Some(&pi) = by_id.get(p) {
-                        f = f.with_parent(ParentFact {
-                            relationship: *rel,
-                            record: RecordId::new(pi as u64),
-                        });
+                        f = f.with_parent(ParentFact::new(*rel, RecordId::new(pi as u64)));
                     }
                 }
                 f
@@ -450,15 +443,14 @@ impl Org {
                 _ => Some(SharedWith::Organization),
             };
             if let (Some(&o), Some(with)) = (by_id.get(&s.object), with) {
-                share_facts[o].push(ShareFact {
-                    with,
-                    rights: privileges(s.rights),
-                    inherited_from: s
-                        .inherited_from
-                        .as_ref()
-                        .and_then(|p| by_id.get(p))
-                        .map(|&p| RecordId::new(p as u64)),
-                });
+                share_facts[o].push(
+                    ShareFact::new(with, privileges(s.rights)).inherited_from(
+                        s.inherited_from
+                            .as_ref()
+                            .and_then(|p| by_id.get(p))
+                            .map(|&p| RecordId::new(p as u64)),
+                    ),
+                );
             }
         }
         Org {

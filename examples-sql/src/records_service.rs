@@ -151,10 +151,10 @@ impl<'a> SqliteRecords<'a> {
                 facts = facts.inactive();
             }
             if let (Some(parent), Some(relationship)) = (parent, relationship) {
-                facts = facts.with_parent(ParentFact {
-                    relationship: p.relationship_id(&relationship)?,
-                    record: RecordId::new(parent as u64),
-                });
+                facts = facts.with_parent(ParentFact::new(
+                    p.relationship_id(&relationship)?,
+                    RecordId::new(parent as u64),
+                ));
             }
             Some(facts)
         })();
@@ -184,11 +184,7 @@ impl<'a> SqliteRecords<'a> {
             let rights =
                 privileges_of(mask).filter(|r| !r.is_empty() && !r.contains(Privilege::CREATE));
             if let (Some(with), Some(rights)) = (with, rights) {
-                shares.push(ShareFact {
-                    with,
-                    rights,
-                    inherited_from: None,
-                });
+                shares.push(ShareFact::new(with, rights));
             }
         }
         Ok(shares)
@@ -272,12 +268,11 @@ pub fn configuration() -> DataverseModel {
         .push(BusinessUnitDef::child("service", "contoso"));
     m.tables.push(TableDef::user_owned("account"));
     m.tables.push(TableDef::user_owned("contact"));
-    m.relationships.push(RelationshipDef {
-        id: "account_contacts".into(),
-        parent_table: "account".into(),
-        child_table: "contact".into(),
-        cascade_share: Cascade::All,
-    });
+    m.relationships.push(RelationshipDef::new(
+        "account_contacts",
+        "account",
+        "contact",
+    ));
     let rw = Privilege::READ | Privilege::WRITE;
     m.roles.push(
         RoleDef::new("salesperson")
@@ -411,26 +406,15 @@ pub fn load(conn: &Connection) -> rusqlite::Result<()> {
 pub fn whole_document() -> DataverseModel {
     let mut m = configuration();
     for r in rows() {
-        m.records.push(RecordDef {
-            owner: Some(r.owner.clone()),
-            active: r.active,
-            parents: r
-                .parent
-                .map(|p| ParentLink {
-                    relationship: "account_contacts".into(),
-                    record: p.into(),
-                })
-                .into_iter()
-                .collect(),
-            ..RecordDef::owned_by_user(r.id, r.table, "alice")
-        });
+        let mut record = RecordDef::new(r.id, r.table, Some(r.owner.clone()));
+        record.active = r.active;
+        if let Some(parent) = r.parent {
+            record = record.with_parent("account_contacts", parent);
+        }
+        m.records.push(record);
     }
     for (record, with, rights) in shares() {
-        m.shares.push(ShareDef {
-            record: record.into(),
-            with,
-            rights,
-        });
+        m.shares.push(ShareDef::new(record, with, rights));
     }
     m
 }

@@ -133,10 +133,10 @@ fn load(db: &rusqlite::Connection, m: &DataverseModel, p: &DataversePolicy) -> F
         let mut parents: [Option<&str>; TABLES] = [None; TABLES];
         for link in &r.parents {
             let parent = index[link.record.as_str()];
-            f = f.with_parent(ParentFact {
-                relationship: p.relationship_id(&link.relationship).unwrap(),
-                record: RecordId::new(parent as u64),
-            });
+            f = f.with_parent(ParentFact::new(
+                p.relationship_id(&link.relationship).unwrap(),
+                RecordId::new(parent as u64),
+            ));
             let a: usize = m.records[parent].table[1..].parse().unwrap();
             parents[a] = Some(link.record.as_str());
         }
@@ -166,11 +166,7 @@ fn load(db: &rusqlite::Connection, m: &DataverseModel, p: &DataversePolicy) -> F
             ShareTarget::Team(t) => (SharedWith::Team(p.team_id(t).unwrap()), Some(t), "team"),
             ShareTarget::Organization => (SharedWith::Organization, None, "organization"),
         };
-        shares[index[s.record.as_str()]].push(ShareFact {
-            with,
-            rights: s.rights,
-            inherited_from: None,
-        });
+        shares[index[s.record.as_str()]].push(ShareFact::new(with, s.rights));
         db.execute(
             "INSERT INTO poa VALUES (?1, ?2, ?3, ?4)",
             rusqlite::params![s.record, principal, kind, access_rights(s.rights)],

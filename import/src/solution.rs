@@ -261,11 +261,9 @@ fn build(
     b.tables(entities)?;
     let roles = b.roles(roles)?;
     b.report.check(options)?;
-    let model = accessgate::dataverse::DataverseModel {
-        tables: b.tables,
-        roles,
-        ..Default::default()
-    };
+    let mut model = accessgate::dataverse::DataverseModel::default();
+    model.tables = b.tables;
+    model.roles = roles;
     Ok(Imported {
         model,
         report: b.report,

@@ -296,11 +296,7 @@ pub fn import_webapi(
                 }
                 (unit.clone(), PrincipalRef::Team(principal))
             };
-            let mut a = RoleAssignmentDef {
-                principal: principal_ref,
-                role: role_name.clone(),
-                business_unit: None,
-            };
+            let mut a = RoleAssignmentDef::new(principal_ref, role_name);
             if role_unit.as_deref().is_some_and(|u| u != own_unit) {
                 a.business_unit = role_unit.clone();
                 matrix = true;
@@ -339,7 +335,10 @@ fn business_units(ctx: &mut Ctx<'_>, p: &Payload) -> Result<Vec<BusinessUnitDef>
         if let Some(name) = p.opt_str(row, "name")? {
             ctx.report.display_names.insert(id.clone(), name);
         }
-        out.push(BusinessUnitDef { id, parent });
+        out.push(match parent {
+            Some(parent) => BusinessUnitDef::child(&id, &parent),
+            None => BusinessUnitDef::root(&id),
+        });
     }
     Ok(out)
 }
@@ -352,7 +351,10 @@ fn positions(ctx: &mut Ctx<'_>, p: &Payload) -> Result<Vec<PositionDef>, ImportE
         if let Some(name) = p.opt_str(row, "name")? {
             ctx.report.display_names.insert(id.clone(), name);
         }
-        out.push(PositionDef { id, parent });
+        out.push(match parent {
+            Some(parent) => PositionDef::child(&id, &parent),
+            None => PositionDef::top(&id),
+        });
     }
     Ok(out)
 }
@@ -380,10 +382,7 @@ fn users(
             .is_some_and(|a| !a.trim().is_empty());
         if let Some(position) = p.opt_str(row, "_positionid_value")?.map(|s| guid(&s)) {
             if !positions.iter().any(|x| x.id == position) {
-                positions.push(PositionDef {
-                    id: position.clone(),
-                    parent: None,
-                });
+                positions.push(PositionDef::top(&position));
             }
             user.position = Some(position);
         }
@@ -453,13 +452,9 @@ fn teams(
         if let Some(name) = p.opt_str(row, "name")? {
             ctx.report.display_names.insert(id.clone(), name);
         }
-        out.push(TeamDef {
-            id,
-            business_unit: unit,
-            kind,
-            members: Vec::new(),
-            administrator,
-        });
+        let mut team = TeamDef::new(&id, &unit, kind);
+        team.administrator = administrator;
+        out.push(team);
     }
     for row in 0..membership.len() {
         let user = membership.id(row, "systemuserid")?;
@@ -786,14 +781,7 @@ impl WebApiImport {
                 continue;
             };
             store
-                .share(
-                    record,
-                    ShareFact {
-                        with,
-                        rights: s.rights,
-                        inherited_from: None,
-                    },
-                )
+                .share(record, ShareFact::new(with, s.rights))
                 .map_err(|source| ImportError::Store {
                     file: s.file.clone(),
                     record: s.object.clone(),

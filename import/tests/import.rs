@@ -178,14 +178,9 @@ fn seed_000_roles_give_full_crud_on_exactly_the_listed_tables() -> Result {
             TableOwnership::UserOrTeam => Some(PrincipalRef::User("owner".into())),
             TableOwnership::Organization => None,
         };
-        model.records.push(RecordDef {
-            id: format!("rec-{}", t.id),
-            table: t.id.clone(),
-            owner,
-            owning_business_unit: None,
-            active: true,
-            parents: Vec::new(),
-        });
+        model
+            .records
+            .push(RecordDef::new(&format!("rec-{}", t.id), &t.id, owner));
     }
     let policy = Policy::from(model.build()?);
     for (user, tables) in &expected {
@@ -199,13 +194,8 @@ fn seed_000_roles_give_full_crud_on_exactly_the_listed_tables() -> Result {
                 let r = authorize(&policy, &Request::record(user, p, &format!("rec-{}", t.id)));
                 full &= r.decision().is_allow();
             }
-            let create = Request::Dataverse(DataverseRequest::Create(CreateQuery {
-                user: user.clone(),
-                table: t.id.clone(),
-                owner: None,
-                owning_business_unit: None,
-                lookups: Vec::new(),
-            }));
+            let create =
+                Request::Dataverse(DataverseRequest::Create(CreateQuery::new(user, &t.id)));
             full &= authorize(&policy, &create).decision().is_allow();
             assert_eq!(full, tables.contains(&t.id), "{user} on {}", t.id);
         }
@@ -556,11 +546,10 @@ fn webapi_fixture() -> Result {
     )
     .decision()
     .is_allow());
-    let misc = Request::Dataverse(DataverseRequest::MiscPrivilege(MiscPrivilegeQuery {
-        user: bob.into(),
-        privilege: "prvExportToExcel".into(),
-        level: None,
-    }));
+    let misc = Request::Dataverse(DataverseRequest::MiscPrivilege(MiscPrivilegeQuery::new(
+        bob,
+        "prvExportToExcel",
+    )));
     let r = authorize(&policy, &misc);
     assert!(r.decision().is_allow());
     assert!(r

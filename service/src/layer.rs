@@ -45,7 +45,7 @@ pub enum Unmapped {
 /// let gate = AuthorizeLayer::new(shared, |req: &axum::http::Request<axum::body::Body>| {
 ///     let user = req.headers().get("x-user")?.to_str().ok()?;
 ///     let record = req.uri().path().strip_prefix("/accounts/")?;
-///     Some(Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery { user: user.into(), privilege: RecordPrivilege::Read, record: record.into() })))
+///     Some(Request::Dataverse(accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery::new(user, RecordPrivilege::Read, record))))
 /// });
 /// let app: Router = Router::new()
 ///     .route("/accounts/{id}", get(|Path(id): Path<String>| async move { format!("account {id}") }))

@@ -394,11 +394,11 @@ fn read_account(req: &axum::http::Request<Body>) -> Option<Request> {
     let user = req.headers().get("x-user")?.to_str().ok()?;
     let record = req.uri().path().strip_prefix("/accounts/")?;
     Some(Request::Dataverse(
-        accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery {
-            user: user.to_owned(),
-            privilege: accessgate::RecordPrivilege::Read,
-            record: record.into(),
-        }),
+        accessgate::dataverse::DataverseRequest::Record(accessgate::dataverse::RecordQuery::new(
+            user,
+            accessgate::RecordPrivilege::Read,
+            record,
+        )),
     ))
 }
 

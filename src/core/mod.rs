@@ -9,6 +9,7 @@ pub(crate) mod id;
 mod interner;
 mod privilege;
 mod record_privilege;
+pub(crate) mod setters;
 pub(crate) mod strict_map;
 pub(crate) mod tree;
 

@@ -37,6 +37,7 @@ use crate::dataverse::evaluation::walk::RecordView;
 
 /// One record question with dense ids, for [`DataversePolicy::check_many`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RecordRequest {
     /// Who asks.
     pub user: UserId,
@@ -44,6 +45,24 @@ pub struct RecordRequest {
     pub privilege: Privilege,
     /// The record.
     pub record: RecordId,
+}
+
+impl RecordRequest {
+    /// May `user` use `privilege` on `record`?
+    pub fn new(user: UserId, privilege: Privilege, record: RecordId) -> Self {
+        RecordRequest {
+            user,
+            privilege,
+            record,
+        }
+    }
+
+    /// The same question about `privilege`.
+    #[must_use]
+    pub fn with_privilege(mut self, privilege: Privilege) -> Self {
+        self.privilege = privilege;
+        self
+    }
 }
 
 /// Which records of the table an [`AccessFilter`] lets through, before looking at its parts.
@@ -225,12 +244,12 @@ impl DataversePolicy {
     /// model.role_assignments.push(RoleAssignmentDef::user("alice", "rep"));
     /// model.records.push(RecordDef::owned_by_user("a1", "account", "alice"));
     /// let policy = model.build()?;
-    /// let request = RecordRequest {
-    ///     user: policy.user_id("alice").ok_or("no alice")?,
-    ///     privilege: Privilege::READ,
-    ///     record: policy.record_id("a1").ok_or("no a1")?,
-    /// };
-    /// let reasons = policy.check_many(&[request, RecordRequest { privilege: Privilege::WRITE, ..request }]);
+    /// let request = RecordRequest::new(
+    ///     policy.user_id("alice").ok_or("no alice")?,
+    ///     Privilege::READ,
+    ///     policy.record_id("a1").ok_or("no a1")?,
+    /// );
+    /// let reasons = policy.check_many(&[request, request.with_privilege(Privilege::WRITE)]);
     /// assert_eq!(reasons[0].code(), "role_level");
     /// assert_eq!(reasons[1].code(), "no_privilege");
     /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -54,6 +54,7 @@
 //! | `sql/` | list filters as SQL on the application's own tables (PostgreSQL, SQLite) |
 //! | `batch` | many decisions at once and in-memory list filters |
 //! | `request` | the Dataverse request types behind [`authorize`](crate::authorize) |
+//! | `queries` | constructors of those request types |
 //!
 //! Configuration and records never read evaluation; evaluation reads both.
 
@@ -63,6 +64,7 @@ mod admin;
 mod batch;
 pub(crate) mod configuration;
 mod evaluation;
+mod queries;
 mod records;
 mod request;
 mod sql;

@@ -52,6 +52,7 @@ impl From<String> for RecordRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RecordFactsDoc {
     /// The record's id in the application; shares the policy's records hold under it apply.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,6 +77,7 @@ pub struct RecordFactsDoc {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RecordQuery {
     /// The user id.
     pub user: String,
@@ -89,6 +91,7 @@ pub struct RecordQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct CreateQuery {
     /// The user id.
     pub user: String,
@@ -110,6 +113,7 @@ pub struct CreateQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct AssociateQuery {
     /// The user id.
     pub user: String,
@@ -123,6 +127,7 @@ pub struct AssociateQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct AssociateManyQuery {
     /// The user id.
     pub user: String,
@@ -134,6 +139,7 @@ pub struct AssociateManyQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct AssignQuery {
     /// The user id.
     pub user: String,
@@ -147,6 +153,7 @@ pub struct AssignQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ShareQuery {
     /// The user id.
     pub user: String,
@@ -166,6 +173,7 @@ pub struct ShareQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ColumnQuery {
     /// The user id.
     pub user: String,
@@ -181,6 +189,7 @@ pub struct ColumnQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct CreateColumnQuery {
     /// The user id.
     pub user: String,
@@ -194,6 +203,7 @@ pub struct CreateColumnQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct DesktopFlowQuery {
     /// The user id.
     pub user: String,
@@ -209,6 +219,7 @@ pub struct DesktopFlowQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct MiscPrivilegeQuery {
     /// The user id.
     pub user: String,
@@ -228,6 +239,7 @@ pub struct MiscPrivilegeQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct JoinAccessTeamQuery {
     /// The user adding the member.
     pub user: String,

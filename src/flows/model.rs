@@ -2,12 +2,19 @@
 //!
 //! Every entity is named by a string id unique within its kind. Permission entries, users' roles
 //! and keys' roles refer to those ids; the build resolves and checks every one of them.
+//!
+//! The structs are `#[non_exhaustive]`: outside this crate they are made with their
+//! constructors and chainable methods (`FlowDef::new("invoice").role(..)`,
+//! `FlowOptions::default().with_max_call_depth(4)`) and their fields assigned, never written as
+//! struct literals, so a new field breaks no caller.
 
 use std::fmt;
 
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::core::setters::setters;
 
 /// An app's flows, users, custom roles, API keys and flow execution permissions.
 ///
@@ -35,6 +42,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FlowModel {
     /// The choices for the reference's open questions.
     pub options: FlowOptions,
@@ -59,6 +67,7 @@ pub struct FlowModel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FlowOptions {
     /// FR-R22: whether custom roles and system roles are two levels or one.
     pub role_levels: RoleLevels,
@@ -75,6 +84,24 @@ pub struct FlowOptions {
     /// Default `true`.
     pub guest_is_authenticated: bool,
 }
+
+impl FlowModel {
+    /// The same model with `options`.
+    #[must_use]
+    pub fn with_options(mut self, options: FlowOptions) -> Self {
+        self.options = options;
+        self
+    }
+}
+
+setters!(FlowOptions, "options" {
+    with_role_levels => role_levels: RoleLevels,
+    with_call_identity => call_identity: CallIdentity,
+    with_max_call_depth => max_call_depth: u16,
+    with_cycles => cycles: Cycles,
+    with_chain_check => chain_check: ChainCheck,
+    with_guest_is_authenticated => guest_is_authenticated: bool,
+});
 
 impl Default for FlowOptions {
     fn default() -> Self {
@@ -218,6 +245,7 @@ impl<'de> Deserialize<'de> for Permissions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FlowDef {
     /// Unique id.
     pub id: String,
@@ -290,6 +318,7 @@ pub enum Login {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct UserDef {
     /// Unique id.
     pub id: String,
@@ -334,6 +363,7 @@ impl UserDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct KeyDef {
     /// Unique id (a name for the key, not the secret).
     pub id: String,

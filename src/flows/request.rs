@@ -71,6 +71,7 @@ pub enum Start {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FlowRequest {
     /// The flow to run.
     pub flow: String,

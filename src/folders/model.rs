@@ -2,10 +2,17 @@
 //!
 //! Every entity is named by a string id that is unique within its kind. References use those
 //! ids; [`FolderModel::build`] resolves and checks every one of them.
+//!
+//! The structs are `#[non_exhaustive]`: outside this crate they are made with their
+//! constructors and chainable methods (`FolderDef::child("eu", "sales")`,
+//! `FolderOptions::default().with_combine(Combine::MostSpecific)`) and their fields assigned,
+//! never written as struct literals, so a new field breaks no caller.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+use crate::core::setters::setters;
 
 /// A whole dashboard: its options, folder hierarchy, flows, users, groups and folder grants.
 ///
@@ -27,6 +34,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FolderModel {
     /// The choices for the reference's open questions.
     pub options: FolderOptions,
@@ -47,6 +55,7 @@ pub struct FolderModel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FolderOptions {
     /// FO-R15: whether a folder role reaches the sub-folders of its folder.
     pub inheritance: Inheritance,
@@ -57,6 +66,22 @@ pub struct FolderOptions {
     /// FO-R6: who may create a folder.
     pub create_folder: CreateFolder,
 }
+
+impl FolderModel {
+    /// The same model with `options`.
+    #[must_use]
+    pub fn with_options(mut self, options: FolderOptions) -> Self {
+        self.options = options;
+        self
+    }
+}
+
+setters!(FolderOptions, "options" {
+    with_inheritance => inheritance: Inheritance,
+    with_combine => combine: Combine,
+    with_disabled_groups => disabled_groups: DisabledGroups,
+    with_create_folder => create_folder: CreateFolder,
+});
 
 /// FO-R15: how far a folder role assigned on a folder reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -191,6 +216,7 @@ impl fmt::Display for UserRole {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FolderDef {
     /// Unique id.
     pub id: String,
@@ -220,6 +246,7 @@ impl FolderDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FlowDef {
     /// Unique id.
     pub id: String,
@@ -264,6 +291,7 @@ pub enum UserKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct UserDef {
     /// Unique id.
     pub id: String,
@@ -303,6 +331,7 @@ impl UserDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct GroupDef {
     /// Unique id.
     pub id: String,
@@ -325,6 +354,15 @@ impl GroupDef {
             enabled: true,
         }
     }
+    /// An enabled group with no user role: its members can sign in but get nothing from it
+    /// (FO-R3).
+    pub fn without_role(id: &str) -> Self {
+        GroupDef {
+            id: id.into(),
+            role: None,
+            enabled: true,
+        }
+    }
     /// The same group, disabled.
     pub fn disabled(mut self) -> Self {
         self.enabled = false;
@@ -337,6 +375,7 @@ impl GroupDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct GrantDef {
     /// The folder.
     pub folder: String,

@@ -272,6 +272,7 @@ impl fmt::Display for FolderAction {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FolderRequest {
     /// The user id.
     pub user: String,

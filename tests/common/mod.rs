@@ -135,9 +135,10 @@ pub fn model(s: &Seed) -> DataverseModel {
     m.options.team_administrator_owns = s.options.2;
     m.options.owner_team_roles_admit = s.options.3;
     for (i, &p) in s.parents.iter().enumerate() {
-        m.business_units.push(BusinessUnitDef {
-            id: format!("bu{i}"),
-            parent: (i > 0).then(|| format!("bu{p}")),
+        m.business_units.push(if i > 0 {
+            BusinessUnitDef::child(&format!("bu{i}"), &format!("bu{p}"))
+        } else {
+            BusinessUnitDef::root(&format!("bu{i}"))
         });
     }
     for (t, &org) in s.org_owned.iter().enumerate() {
@@ -187,16 +188,13 @@ pub fn model(s: &Seed) -> DataverseModel {
             TeamKind::EntraSecurityGroup,
             TeamKind::EntraOfficeGroup,
         ][kind as usize];
-        m.teams.push(TeamDef {
-            id: format!("g{i}"),
-            business_unit: format!("bu{bu}"),
-            kind,
-            members: (0..users)
-                .filter(|u| members & (1 << u) != 0)
-                .map(|u| format!("u{u}"))
-                .collect(),
-            administrator: (members % 3 == 0).then(|| format!("u{}", members as usize % users)),
-        });
+        let mut team = TeamDef::new(&format!("g{i}"), &format!("bu{bu}"), kind);
+        team.members = (0..users)
+            .filter(|u| members & (1 << u) != 0)
+            .map(|u| format!("u{u}"))
+            .collect();
+        team.administrator = (members % 3 == 0).then(|| format!("u{}", members as usize % users));
+        m.teams.push(team);
     }
     for &(to_team, who, role, bu) in &s.assignments {
         let (principal, own) = if to_team && !s.teams.is_empty() {
@@ -210,11 +208,10 @@ pub fn model(s: &Seed) -> DataverseModel {
             (PrincipalRef::User(format!("u{u}")), s.users[u].0)
         };
         let unit = if s.matrix { bu } else { own };
-        m.role_assignments.push(RoleAssignmentDef {
-            principal,
-            role: format!("r{role}"),
-            business_unit: Some(format!("bu{unit}")),
-        });
+        m.role_assignments.push(
+            RoleAssignmentDef::new(principal, &format!("r{role}"))
+                .in_business_unit(&format!("bu{unit}")),
+        );
     }
     for (i, &(t, by_team, who, bu)) in s.records.iter().enumerate() {
         let owner_teams: Vec<usize> = (0..s.teams.len()).filter(|&t| s.teams[t].1 != 1).collect();
@@ -226,15 +223,15 @@ pub fn model(s: &Seed) -> DataverseModel {
             (PrincipalRef::User(format!("u{u}")), s.users[u].0)
         };
         let org = s.org_owned[t];
-        m.records.push(RecordDef {
-            id: format!("rec{i}"),
-            table: format!("t{t}"),
-            owner: (!org).then_some(owner),
-            owning_business_unit: (!org)
-                .then(|| format!("bu{}", if s.matrix { bu } else { own_unit })),
-            active: who % 4 != 0,
-            parents: Vec::new(),
-        });
+        let mut record = RecordDef::new(
+            &format!("rec{i}"),
+            &format!("t{t}"),
+            (!org).then_some(owner),
+        );
+        record.owning_business_unit =
+            (!org).then(|| format!("bu{}", if s.matrix { bu } else { own_unit }));
+        record.active = who % 4 != 0;
+        m.records.push(record);
     }
     // Parent links: record i may point at a lower-numbered record through the relationship
     // between their tables; every ordered pair of tables has one, cascading differently.
@@ -246,21 +243,19 @@ pub fn model(s: &Seed) -> DataverseModel {
     ];
     for a in 0..TABLES {
         for b in 0..TABLES {
-            m.relationships.push(RelationshipDef {
-                id: format!("rel{a}{b}"),
-                parent_table: format!("t{a}"),
-                child_table: format!("t{b}"),
-                cascade_share: cascades[(a + b) % 4],
-            });
+            m.relationships.push(
+                RelationshipDef::new(&format!("rel{a}{b}"), &format!("t{a}"), &format!("t{b}"))
+                    .with_cascade_share(cascades[(a + b) % 4]),
+            );
         }
     }
     for (i, pick) in s.record_parents.iter().enumerate().take(s.records.len()) {
         if let (Some(pick), true) = (pick, i > 0) {
             let parent = pick % i;
-            m.records[i].parents.push(ParentLink {
-                relationship: format!("rel{}{}", s.records[parent].0, s.records[i].0),
-                record: format!("rec{parent}"),
-            });
+            m.records[i].parents.push(ParentLink::new(
+                &format!("rel{}{}", s.records[parent].0, s.records[i].0),
+                &format!("rec{parent}"),
+            ));
         }
     }
     // Hierarchy: user i managed by a lower-numbered user; positions mirror it.
@@ -273,9 +268,10 @@ pub fn model(s: &Seed) -> DataverseModel {
     m.options.hierarchy.depth = *depth;
     m.options.hierarchy.write_levels = *write_levels;
     for (i, pick) in picks.iter().enumerate().take(users) {
-        m.positions.push(PositionDef {
-            id: format!("p{i}"),
-            parent: (i > 0).then(|| format!("p{}", pick % i)),
+        m.positions.push(if i > 0 {
+            PositionDef::child(&format!("p{i}"), &format!("p{}", pick % i))
+        } else {
+            PositionDef::top(&format!("p{i}"))
         });
         m.users[i].position = Some(format!("p{i}"));
         if i > 0 && pick % 3 != 0 {
@@ -288,22 +284,17 @@ pub fn model(s: &Seed) -> DataverseModel {
     }
     let (permissions, members) = &s.columns;
     for p in 0..2u8 {
-        let mut profile = ColumnProfileDef {
-            id: format!("fp{p}"),
-            members: Vec::new(),
-            permissions: Vec::new(),
-        };
+        let mut profile = ColumnProfileDef::new(&format!("fp{p}"));
         for &(pp, column, bits) in permissions.iter().filter(|x| x.0 == p) {
             let _ = pp;
             for t in 0..TABLES {
-                profile.permissions.push(ColumnPermissionDef {
-                    table: format!("t{t}"),
-                    column: format!("c{column}"),
-                    read: bits & 1 != 0,
-                    read_unmasked: Some(bits & 2 != 0),
-                    create: bits & 4 != 0,
-                    update: bits & 8 != 0,
-                });
+                let mut permission =
+                    ColumnPermissionDef::new(&format!("t{t}"), &format!("c{column}"))
+                        .with_read_unmasked(bits & 2 != 0);
+                permission.read = bits & 1 != 0;
+                permission.create = bits & 4 != 0;
+                permission.update = bits & 8 != 0;
+                profile.permissions.push(permission);
             }
         }
         for &(_, to_team, who) in members.iter().filter(|x| x.0 == p) {
@@ -329,11 +320,8 @@ pub fn model(s: &Seed) -> DataverseModel {
         if rights.is_empty() {
             continue;
         }
-        m.shares.push(ShareDef {
-            record: format!("rec{rec}"),
-            with,
-            rights,
-        });
+        m.shares
+            .push(ShareDef::new(&format!("rec{rec}"), with, rights));
     }
     m
 }

@@ -179,13 +179,10 @@ pub fn apply(m: &mut DataverseModel, e: &Extra) {
             } else {
                 PrincipalRef::User(m.users[who % m.users.len()].id.clone())
             };
-            m.field_shares.push(FieldShareDef {
-                record: record.id.clone(),
-                column,
-                with,
-                read,
-                update,
-            });
+            let mut share = FieldShareDef::new(&record.id, &column, with);
+            share.read = read;
+            share.update = update;
+            m.field_shares.push(share);
         }
     }
 }

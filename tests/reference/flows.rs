@@ -79,14 +79,13 @@ pub fn options() -> impl Strategy<Value = FlowOptions> {
     )
         .prop_map(
             |(role_levels, call_identity, max_call_depth, cycles, chain_check, guest)| {
-                FlowOptions {
-                    role_levels,
-                    call_identity,
-                    max_call_depth,
-                    cycles,
-                    chain_check,
-                    guest_is_authenticated: guest,
-                }
+                FlowOptions::default()
+                    .with_role_levels(role_levels)
+                    .with_call_identity(call_identity)
+                    .with_max_call_depth(max_call_depth)
+                    .with_cycles(cycles)
+                    .with_chain_check(chain_check)
+                    .with_guest_is_authenticated(guest)
             },
         )
 }
@@ -112,11 +111,8 @@ pub fn model() -> impl Strategy<Value = FlowModel> {
     );
     (options(), users, keys, flows, cells(ROLE_POOL, 0.1)).prop_map(
         |(options, users, keys, flows, app_wide)| {
-            let mut m = FlowModel {
-                options,
-                roles: CUSTOM.iter().map(|r| (*r).to_owned()).collect(),
-                ..FlowModel::default()
-            };
+            let mut m = FlowModel::default().with_options(options);
+            m.roles = CUSTOM.iter().map(|r| (*r).to_owned()).collect();
             for (i, (held, login)) in users.into_iter().enumerate() {
                 let roles: Vec<&str> = CUSTOM
                     .iter()
@@ -131,10 +127,9 @@ pub fn model() -> impl Strategy<Value = FlowModel> {
                 );
             }
             for (i, roles) in keys.into_iter().enumerate() {
-                m.keys.push(KeyDef {
-                    id: format!("k{i}"),
-                    roles: roles.into_iter().map(|r| role_name(r, false)).collect(),
-                });
+                let mut key = KeyDef::new(&format!("k{i}"), &[]);
+                key.roles = roles.into_iter().map(|r| role_name(r, false)).collect();
+                m.keys.push(key);
             }
             for (i, (live, user_cells, role_cells, alias)) in flows.into_iter().enumerate() {
                 let mut f = FlowDef::new(&format!("f{i}"));

@@ -28,72 +28,66 @@ pub fn assemble(
     users: Vec<(u8, u8)>,
     grants: Vec<(Index, Index, u8)>,
 ) -> FolderModel {
-    let mut m = FolderModel {
-        options: FolderOptions {
-            inheritance: if options[0] {
+    let mut m = FolderModel::default().with_options(
+        FolderOptions::default()
+            .with_inheritance(if options[0] {
                 Inheritance::Subtree
             } else {
                 Inheritance::FolderOnly
-            },
-            combine: if options[1] {
+            })
+            .with_combine(if options[1] {
                 Combine::Highest
             } else {
                 Combine::MostSpecific
-            },
-            disabled_groups: if options[2] {
+            })
+            .with_disabled_groups(if options[2] {
                 DisabledGroups::GrantNothing
             } else {
                 DisabledGroups::KeepUserRole
-            },
-            create_folder: if options[3] {
+            })
+            .with_create_folder(if options[3] {
                 CreateFolder::SystemAdminOnly
             } else {
                 CreateFolder::FolderAdminOnParent
-            },
-        },
-        ..FolderModel::default()
-    };
+            }),
+    );
     for (i, parent) in parents.iter().enumerate() {
-        m.folders.push(FolderDef {
-            id: format!("f{i}"),
-            parent: match (i, parent) {
-                (0, _) | (_, None) => None,
-                (_, Some(p)) => Some(format!("f{}", p.index(i))),
-            },
+        m.folders.push(match (i, parent) {
+            (0, _) | (_, None) => FolderDef::top(&format!("f{i}")),
+            (_, Some(p)) => FolderDef::child(&format!("f{i}"), &format!("f{}", p.index(i))),
         });
     }
     for (i, (folder, switch)) in flows.iter().enumerate() {
-        m.flows.push(FlowDef {
-            id: format!("w{i}"),
-            folder: format!("f{}", folder.index(m.folders.len())),
-            show_resubmit_resume: *switch,
-        });
+        let mut flow = FlowDef::new(
+            &format!("w{i}"),
+            &format!("f{}", folder.index(m.folders.len())),
+        );
+        flow.show_resubmit_resume = *switch;
+        m.flows.push(flow);
     }
     for (i, (role, enabled)) in groups.iter().enumerate() {
-        m.groups.push(GroupDef {
-            id: format!("g{i}"),
-            role: match role {
-                0 => None,
-                4 => Some(UserRole::SystemAdmin),
-                _ => Some(UserRole::NonAdmin),
-            },
-            enabled: *enabled,
-        });
+        let id = format!("g{i}");
+        let mut group = match role {
+            0 => GroupDef::without_role(&id),
+            4 => GroupDef::new(&id, UserRole::SystemAdmin),
+            _ => GroupDef::new(&id, UserRole::NonAdmin),
+        };
+        group.enabled = *enabled;
+        m.groups.push(group);
     }
     for (i, (kind, membership)) in users.iter().enumerate() {
         let id = format!("u{i}");
         m.users.push(match kind {
             0..=2 => UserDef::local(&id, UserRole::NonAdmin),
             3 => UserDef::local(&id, UserRole::SystemAdmin),
-            _ => UserDef {
-                id,
-                kind: UserKind::Entra,
-                role: None,
-                groups: (0..m.groups.len())
+            _ => {
+                let mut user = UserDef::entra(&id, &[]);
+                user.groups = (0..m.groups.len())
                     .filter(|g| membership & (1 << g) != 0)
                     .map(|g| format!("g{g}"))
-                    .collect(),
-            },
+                    .collect();
+                user
+            }
         });
     }
     let principals = eligible_principals(&m);

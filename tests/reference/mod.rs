@@ -1027,6 +1027,7 @@ impl<'a> Reference<'a> {
                     user,
                     privilege,
                     record: accessgate::dataverse::RecordRef::Id(record),
+                    ..
                 },
             )) => self.can(user, (*privilege).into(), record),
             Request::Dataverse(accessgate::dataverse::DataverseRequest::Create(
@@ -1036,6 +1037,7 @@ impl<'a> Reference<'a> {
                     owner,
                     owning_business_unit,
                     lookups,
+                    ..
                 },
             )) => {
                 // The random requests never carry lookups; scenario files test them.
@@ -1051,6 +1053,7 @@ impl<'a> Reference<'a> {
                     record,
                     column,
                     access,
+                    ..
                 },
             )) => self.can_column(user, record, column, *access),
             Request::Dataverse(accessgate::dataverse::DataverseRequest::CreateColumn(
@@ -1058,6 +1061,7 @@ impl<'a> Reference<'a> {
                     user,
                     table,
                     column,
+                    ..
                 },
             )) => self.can_create_column(user, table, column),
             Request::Dataverse(accessgate::dataverse::DataverseRequest::Associate(
@@ -1065,12 +1069,14 @@ impl<'a> Reference<'a> {
                     user,
                     record,
                     target,
+                    ..
                 },
             )) => self.can_associate(user, record, target),
             Request::Dataverse(accessgate::dataverse::DataverseRequest::AssociateMany(
                 accessgate::dataverse::AssociateManyQuery {
                     user,
                     records: [a, b],
+                    ..
                 },
             )) => self.can_associate_many(user, a, b),
             Request::Dataverse(accessgate::dataverse::DataverseRequest::Assign(
@@ -1078,6 +1084,7 @@ impl<'a> Reference<'a> {
                     user,
                     record,
                     new_owner,
+                    ..
                 },
             )) => self.can_assign(user, record, new_owner),
             Request::Dataverse(accessgate::dataverse::DataverseRequest::Share(
@@ -1087,6 +1094,7 @@ impl<'a> Reference<'a> {
                     with,
                     rights,
                     revoke,
+                    ..
                 },
             )) => self.can_share(user, record, with, *rights, *revoke),
             _ => Outcome::Deny("not_modelled"),

@@ -195,10 +195,7 @@ impl Peers {
     /// When the model uses something outside the encoded part (see the crate docs), or an engine
     /// rejects the encoding.
     pub fn encode(model: &DataverseModel) -> Result<Peers, Box<dyn Error>> {
-        let plain = DataverseOptions {
-            matrix_mode: model.options.matrix_mode,
-            ..DataverseOptions::default()
-        };
+        let plain = DataverseOptions::default().with_matrix_mode(model.options.matrix_mode);
         if model.options != plain
             || !model.shares.is_empty()
             || model.roles.iter().any(|r| {

@@ -81,20 +81,12 @@ fn model() -> impl Strategy<Value = DataverseModel> {
                 m.users.push(u);
             }
             let members: Vec<String> = m.users.iter().step_by(2).map(|u| u.id.clone()).collect();
-            m.teams.push(TeamDef {
-                id: gid(0x22, 0),
-                business_unit: gid(0xaa, 1),
-                kind: TeamKind::Owner,
-                members: members.clone(),
-                administrator: None,
-            });
-            m.teams.push(TeamDef {
-                id: gid(0x22, 1),
-                business_unit: gid(0xaa, 0),
-                kind: TeamKind::Access,
-                members,
-                administrator: None,
-            });
+            let mut owner = TeamDef::new(&gid(0x22, 0), &gid(0xaa, 1), TeamKind::Owner);
+            owner.members = members.clone();
+            m.teams.push(owner);
+            let mut access = TeamDef::new(&gid(0x22, 1), &gid(0xaa, 0), TeamKind::Access);
+            access.members = members;
+            m.teams.push(access);
             for &(who, role, team) in &assigns {
                 let role = m.roles[role % m.roles.len()].id.clone();
                 let a = if team {
@@ -116,14 +108,8 @@ fn model() -> impl Strategy<Value = DataverseModel> {
                         m.users[owner % m.users.len()].id.clone(),
                     ))
                 };
-                m.records.push(RecordDef {
-                    id: gid(0x33, i),
-                    table: TABLES[t].into(),
-                    owner,
-                    owning_business_unit: None,
-                    active: true,
-                    parents: Vec::new(),
-                });
+                m.records
+                    .push(RecordDef::new(&gid(0x33, i), TABLES[t], owner));
             }
             for &(rec, who, team, bits) in &shares {
                 if m.records.is_empty() {
@@ -147,11 +133,7 @@ fn model() -> impl Strategy<Value = DataverseModel> {
                 {
                     continue;
                 }
-                m.shares.push(ShareDef {
-                    record,
-                    with,
-                    rights,
-                });
+                m.shares.push(ShareDef::new(&record, with, rights));
             }
             m
         })
@@ -331,21 +313,13 @@ fn requests(m: &DataverseModel) -> Vec<Request> {
             }
         }
         for t in &m.tables {
-            out.push(Request::Dataverse(DataverseRequest::Create(CreateQuery {
-                user: u.id.clone(),
-                table: t.id.clone(),
-                owner: None,
-                owning_business_unit: None,
-                lookups: Vec::new(),
-            })));
+            out.push(Request::Dataverse(DataverseRequest::Create(
+                CreateQuery::new(&u.id, &t.id),
+            )));
         }
         for name in MISC {
             out.push(Request::Dataverse(DataverseRequest::MiscPrivilege(
-                MiscPrivilegeQuery {
-                    user: u.id.clone(),
-                    privilege: name.into(),
-                    level: None,
-                },
+                MiscPrivilegeQuery::new(&u.id, name),
             )));
         }
     }

@@ -34,6 +34,7 @@ dense_id!(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct AccessTeamTemplateDef {
     /// Unique id (the template's name).
     pub id: String,

@@ -43,7 +43,7 @@ impl DataverseModel {
     /// model.business_units.push(BusinessUnitDef::root("contoso"));
     /// model.roles.push(RoleDef::new("a"));
     /// model.roles.push(RoleDef::new("b"));
-    /// let limits = BuildLimits { roles: 1, ..BuildLimits::default() };
+    /// let limits = BuildLimits::default().with_roles(1);
     /// assert_eq!(
     ///     model.build_with_limits(&limits).err(),
     ///     Some(ModelError::TooLarge { what: "roles", count: 2, limit: 1 })

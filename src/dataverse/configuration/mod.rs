@@ -20,8 +20,10 @@
 //! thing); [`limits`] bounds what a document may make a build allocate; [`role_cells`] stores
 //! only the cells a role sets. [`error`] holds the build errors, [`stats`] the memory a
 //! snapshot holds.
+//! [`builders`] makes the document's parts in Rust, without struct literals.
 
 pub(crate) mod access_teams;
+pub(crate) mod builders;
 pub(crate) mod columns;
 pub(crate) mod compile;
 pub(crate) mod delta;

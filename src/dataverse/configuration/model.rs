@@ -2,6 +2,11 @@
 //!
 //! Every entity is named by a string id that is unique within its kind. References between
 //! entities use those ids; [`DataverseModel::build`] resolves and checks every one of them.
+//!
+//! The structs are `#[non_exhaustive]`, so that a new field does not break code that builds
+//! them: outside this crate they are made with their constructors and chainable methods
+//! (`TableDef::user_owned("account").with_hierarchy_security(false)`), or from `default()`, and
+//! their fields are read and assigned; struct literals do not compile.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -30,6 +35,7 @@ pub use super::options::*;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct DataverseModel {
     /// Environment settings and the choices for the reference's ambiguities.
     pub options: DataverseOptions,
@@ -83,6 +89,7 @@ pub enum Cascade {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RelationshipDef {
     /// Unique id (the relationship's schema name).
     pub id: String,
@@ -99,6 +106,7 @@ pub struct RelationshipDef {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ParentLink {
     /// The relationship id.
     pub relationship: String,
@@ -110,6 +118,7 @@ pub struct ParentLink {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct PositionDef {
     /// Unique id.
     pub id: String,
@@ -122,6 +131,7 @@ pub struct PositionDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ColumnProfileDef {
     /// Unique id (the profile name).
     pub id: String,
@@ -137,6 +147,7 @@ pub struct ColumnProfileDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ColumnPermissionDef {
     /// The table id.
     pub table: String,
@@ -160,6 +171,7 @@ pub struct ColumnPermissionDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FieldShareDef {
     /// The record id.
     pub record: String,
@@ -179,29 +191,13 @@ pub struct FieldShareDef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct BusinessUnitDef {
     /// Unique id.
     pub id: String,
     /// The parent unit; absent for the one root.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
-}
-
-impl BusinessUnitDef {
-    /// The root unit.
-    pub fn root(id: &str) -> Self {
-        BusinessUnitDef {
-            id: id.into(),
-            parent: None,
-        }
-    }
-    /// A unit below `parent`.
-    pub fn child(id: &str, parent: &str) -> Self {
-        BusinessUnitDef {
-            id: id.into(),
-            parent: Some(parent.into()),
-        }
-    }
 }
 
 /// Who owns a table's records.
@@ -217,9 +213,39 @@ pub enum TableOwnership {
 }
 
 /// One table.
+///
+/// Made with [`TableDef::user_owned`] or [`TableDef::organization_owned`] and changed with the
+/// `with_*` methods or by assigning a field:
+///
+/// ```
+/// use accessgate::dataverse::TableDef;
+/// use accessgate::Privilege;
+///
+/// let mut table = TableDef::user_owned("account")
+///     .with_hierarchy_security(false)
+///     .with_secured_columns(&["revenue"]);
+/// table.privileges = Some(Privilege::READ | Privilege::WRITE);
+/// assert_eq!(table.secured_columns, ["revenue"]);
+/// ```
+///
+/// The struct is `#[non_exhaustive]`: a struct literal does not compile outside this crate, not
+/// even one that takes the other fields from a value with `..`, so adding a field to a table
+/// breaks no caller.
+///
+/// ```compile_fail,E0639
+/// use accessgate::dataverse::TableDef;
+///
+/// let table = TableDef {
+///     hierarchy_security: false,
+///     ..TableDef::user_owned("account")
+/// };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+// The examples above are for Rust users; the JSON Schema keeps the one-line summary.
+#[cfg_attr(feature = "schema", schemars(description = "One table."))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct TableDef {
     /// Unique id (the logical or display name).
     pub id: String,
@@ -247,31 +273,6 @@ pub struct TableDef {
     pub columns: Option<Vec<String>>,
 }
 
-impl TableDef {
-    /// A user- or team-owned table with all eight privileges.
-    pub fn user_owned(id: &str) -> Self {
-        TableDef {
-            id: id.into(),
-            ownership: TableOwnership::UserOrTeam,
-            privileges: None,
-            hierarchy_security: true,
-            secured_columns: Vec::new(),
-            columns: None,
-        }
-    }
-    /// An organization-owned table.
-    pub fn organization_owned(id: &str) -> Self {
-        TableDef {
-            id: id.into(),
-            ownership: TableOwnership::Organization,
-            privileges: None,
-            hierarchy_security: true,
-            secured_columns: Vec::new(),
-            columns: None,
-        }
-    }
-}
-
 /// Member's privilege inheritance of a role (R4.4). Matters only for roles assigned to teams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -288,6 +289,7 @@ pub enum RoleInheritance {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RoleDef {
     /// Unique id (the role name).
     pub id: String,
@@ -323,31 +325,11 @@ fn default_inheritance() -> RoleInheritance {
     RoleInheritance::DirectUserBasicAndTeam
 }
 
-impl RoleDef {
-    /// A role with no privileges and `direct_user_basic_and_team` inheritance.
-    pub fn new(id: &str) -> Self {
-        RoleDef {
-            id: id.into(),
-            inheritance: RoleInheritance::DirectUserBasicAndTeam,
-            system_administrator: false,
-            privileges: IndexMap::new(),
-            misc_privileges: IndexMap::new(),
-        }
-    }
-    /// Gives `privileges` on `table` at `level`.
-    pub fn grant(mut self, table: &str, privileges: Privilege, level: AccessLevel) -> Self {
-        self.privileges
-            .entry(table.into())
-            .or_default()
-            .insert(privileges, level);
-        self
-    }
-}
-
 /// One user (systemuser).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct UserDef {
     /// Unique id.
     pub id: String,
@@ -378,23 +360,6 @@ pub struct UserDef {
 
 pub(crate) fn yes() -> bool {
     true
-}
-
-impl UserDef {
-    /// An enabled, licensed user in `business_unit`.
-    pub fn new(id: &str, business_unit: &str) -> Self {
-        UserDef {
-            id: id.into(),
-            business_unit: business_unit.into(),
-            enabled: true,
-            licensed: true,
-            in_security_group: true,
-            application_user: false,
-            power_platform_admin: false,
-            manager: None,
-            position: None,
-        }
-    }
 }
 
 /// Kind of team (R4.1).
@@ -431,6 +396,7 @@ impl TeamKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct TeamDef {
     /// Unique id.
     pub id: String,
@@ -445,19 +411,6 @@ pub struct TeamDef {
     /// The team administrator (R4.11).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub administrator: Option<String>,
-}
-
-impl TeamDef {
-    /// An owner team in `business_unit` with `members`.
-    pub fn owner(id: &str, business_unit: &str, members: &[&str]) -> Self {
-        TeamDef {
-            id: id.into(),
-            business_unit: business_unit.into(),
-            kind: TeamKind::Owner,
-            members: members.iter().map(|m| (*m).into()).collect(),
-            administrator: None,
-        }
-    }
 }
 
 /// A user or team, by id.
@@ -475,6 +428,7 @@ pub enum PrincipalRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RoleAssignmentDef {
     /// Who holds the role.
     pub principal: PrincipalRef,
@@ -486,34 +440,11 @@ pub struct RoleAssignmentDef {
     pub business_unit: Option<String>,
 }
 
-impl RoleAssignmentDef {
-    /// `role` assigned to user `user` in the user's business unit.
-    pub fn user(user: &str, role: &str) -> Self {
-        RoleAssignmentDef {
-            principal: PrincipalRef::User(user.into()),
-            role: role.into(),
-            business_unit: None,
-        }
-    }
-    /// `role` assigned to team `team` in the team's business unit.
-    pub fn team(team: &str, role: &str) -> Self {
-        RoleAssignmentDef {
-            principal: PrincipalRef::Team(team.into()),
-            role: role.into(),
-            business_unit: None,
-        }
-    }
-    /// The same assignment made in `business_unit` (matrix mode).
-    pub fn in_business_unit(mut self, business_unit: &str) -> Self {
-        self.business_unit = Some(business_unit.into());
-        self
-    }
-}
-
 /// One record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RecordDef {
     /// Unique id.
     pub id: String,
@@ -534,20 +465,6 @@ pub struct RecordDef {
     pub parents: Vec<ParentLink>,
 }
 
-impl RecordDef {
-    /// A record of `table` owned by user `owner`.
-    pub fn owned_by_user(id: &str, table: &str, owner: &str) -> Self {
-        RecordDef {
-            id: id.into(),
-            table: table.into(),
-            owner: Some(PrincipalRef::User(owner.into())),
-            owning_business_unit: None,
-            active: true,
-            parents: Vec::new(),
-        }
-    }
-}
-
 /// Who a record is shared with (R5.1).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -565,6 +482,7 @@ pub enum ShareTarget {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ShareDef {
     /// The shared record id.
     pub record: String,

@@ -13,6 +13,7 @@ use crate::core::AccessLevel;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct DataverseOptions {
     /// "Record ownership across business units" (matrix mode, R3.6). Off by default: a role is
     /// assigned in the principal's own business unit and records are owned in the owner's unit.
@@ -69,6 +70,7 @@ pub struct DataverseOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct HierarchyOptions {
     /// Which hierarchy, if any (R6.1). Default off.
     pub model: HierarchyModel,

@@ -52,11 +52,22 @@ pub enum RecordOwner {
 /// A parent record through a relationship: shares of the parent may cascade to the record
 /// (R5.8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ParentFact {
     /// The relationship, from [`DataversePolicy::relationship_id`](crate::dataverse::DataversePolicy::relationship_id).
     pub relationship: crate::dataverse::RelationshipId,
     /// The parent record.
     pub record: RecordId,
+}
+
+impl ParentFact {
+    /// Parent `record` through `relationship`.
+    pub fn new(relationship: crate::dataverse::RelationshipId, record: RecordId) -> Self {
+        ParentFact {
+            relationship,
+            record,
+        }
+    }
 }
 
 /// The facts of one record that a decision reads: its table, owner, owning business unit,
@@ -143,6 +154,7 @@ impl RecordFacts {
 
 /// One share of a record (a row of Dataverse's PrincipalObjectAccess table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ShareFact {
     /// Who the record is shared with.
     pub with: SharedWith,
@@ -151,6 +163,25 @@ pub struct ShareFact {
     /// For a share the application already cascaded from a parent (PrincipalObjectAccess's
     /// inherited rights), the record it came from; `None` for a direct share.
     pub inherited_from: Option<RecordId>,
+}
+
+impl ShareFact {
+    /// A direct share with `with`, granting `rights`.
+    pub fn new(with: SharedWith, rights: Privilege) -> Self {
+        ShareFact {
+            with,
+            rights,
+            inherited_from: None,
+        }
+    }
+
+    /// The same share, cascaded by the application from parent record `parent` (`None`: a
+    /// direct share).
+    #[must_use]
+    pub fn inherited_from(mut self, parent: Option<RecordId>) -> Self {
+        self.inherited_from = parent;
+        self
+    }
 }
 
 /// Where the shares of a record, and the facts of its ancestors, come from.

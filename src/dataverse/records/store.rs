@@ -45,7 +45,7 @@ use super::StoreError;
 /// let store = RecordStore::new();
 /// let a1 = store.insert("a1", &RecordFacts::owned_by(RecordId::new(0), account, RecordOwner::User(bob)))?;
 /// let before = store.snapshot();
-/// store.share(a1, ShareFact { with: SharedWith::User(alice), rights: Privilege::READ, inherited_from: None })?;
+/// store.share(a1, ShareFact::new(SharedWith::User(alice), Privilege::READ))?;
 /// let after = store.snapshot();
 ///
 /// assert_eq!(policy.check_in(&before, alice, Privilege::READ, a1).code(), "outside_levels");

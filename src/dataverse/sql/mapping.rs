@@ -64,6 +64,7 @@ pub enum OwnerColumns {
 /// A parent link stored in the record table: a column holding the parent record's id through
 /// a relationship of the model (for shares cascading from parents, R5.8).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ParentColumn {
     /// The relationship's id in the model; its child table is the table being mapped.
     pub relationship: String,
@@ -76,6 +77,7 @@ pub struct ParentColumn {
 /// Record ids must be unique across all mapped tables (Dataverse's GUIDs are; with `bigint`
 /// ids, one sequence for all tables), because the share table names a record by id alone.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct RecordTable {
     /// The SQL table (`name` or `schema.name`).
     pub table: String,
@@ -134,6 +136,7 @@ impl RecordTable {
 /// The share table, in the shape of Dataverse's `PrincipalObjectAccess`: one row per record and
 /// principal, with an access-rights mask ([`access_rights`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ShareTable {
     /// The SQL table.
     pub table: String,
@@ -172,6 +175,7 @@ impl ShareTable {
 
 /// The values of owner-kind and principal-kind columns.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct PrincipalKinds {
     /// A user. Default `user`.
     pub user: String,
@@ -179,6 +183,17 @@ pub struct PrincipalKinds {
     pub team: String,
     /// The whole organization (shares only). Default `organization`.
     pub organization: String,
+}
+
+impl PrincipalKinds {
+    /// The values a kind column holds for a user, a team and the whole organization.
+    pub fn new(user: &str, team: &str, organization: &str) -> Self {
+        PrincipalKinds {
+            user: user.to_owned(),
+            team: team.to_owned(),
+            organization: organization.to_owned(),
+        }
+    }
 }
 
 impl Default for PrincipalKinds {

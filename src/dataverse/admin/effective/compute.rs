@@ -342,7 +342,7 @@ impl DataversePolicy {
     /// model.role_assignments.push(RoleAssignmentDef::user("alice", "rep"));
     /// model.role_assignments.push(RoleAssignmentDef::user("bob", "rep"));
     /// model.records.push(RecordDef::owned_by_user("a1", "account", "alice"));
-    /// model.shares.push(ShareDef { record: "a1".into(), with: ShareTarget::User("bob".into()), rights: Privilege::READ });
+    /// model.shares.push(ShareDef::new("a1", ShareTarget::User("bob".into()), Privilege::READ));
     /// let policy = model.build()?;
     ///
     /// let access = policy.record_access(policy.record_id("a1").ok_or("no a1")?);
