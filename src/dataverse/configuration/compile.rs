@@ -14,7 +14,7 @@ use crate::dataverse::configuration::hierarchy;
 use crate::dataverse::configuration::model::*;
 use crate::dataverse::configuration::policy::*;
 use crate::dataverse::configuration::role_cells::{RoleCells, RoleCellsBuilder};
-use crate::dataverse::configuration::users::UserTable;
+use crate::dataverse::configuration::users::UserTableBuilder;
 use crate::dataverse::records;
 
 impl DataverseModel {
@@ -322,7 +322,7 @@ impl Compiler<'_> {
         // Each user's grant sources: direct assignments first, then each team's assignments
         // (the same derivation a configuration change re-runs for the users it touches).
         let teams = Chunks::from_vec(teams);
-        let mut user_table = UserTable::default();
+        let mut user_table = UserTableBuilder::default();
         {
             let inputs = delta::GrantInputs {
                 options: &options,
@@ -357,7 +357,7 @@ impl Compiler<'_> {
             tables: Arc::new(tables),
             roles: Arc::new(roles),
             cells: Arc::new(cells),
-            users: user_table,
+            users: user_table.finish(),
             teams,
             team_members,
             user_teams,

@@ -3,9 +3,12 @@
 //! A record decision starts from the user: admitted? System Administrator? which grants? and
 //! then reads the record owner's business unit. At a million users each of those reads is a
 //! cache miss, so they are laid out to take as few as possible: a user's [`UserInfo`] (16
-//! bytes) and the position of their grants sit in one 24-byte row, and the grants of the rows
-//! of a chunk lie contiguously beside them. Reading a user is one row (one cache line, usually)
-//! and then their grants; reading a record owner's unit is one row.
+//! bytes) and their grants sit in one 48-byte row when they hold at most [`INLINE`] grants (most
+//! users: a role or two of their own), and the grants of larger holders lie contiguously in the
+//! chunk beside the rows. Reading a user is then one row (one or two cache lines, next to each
+//! other) instead of a row and then a second, dependent, read of the grants; reading a record
+//! owner's unit is one row. The row costs what a 16-byte row plus a separate 8-byte position
+//! plus two separate grants would.
 //!
 //! Rows are grouped in shared chunks of [`CHUNK`] users, as in [`Csr`](crate::core::csr::Csr): a
 //! configuration change copies the chunk of each user it re-derives and shares the rest with the
@@ -16,35 +19,129 @@ use std::sync::Arc;
 use crate::core::csr::CHUNK;
 use crate::dataverse::configuration::policy::{GrantSource, UserInfo};
 
-/// One user: facts, and where the grants are in the chunk.
+/// Grants held in the row itself; see the module docs.
+const INLINE: usize = 2;
+
+/// One user: facts, and the grants (in the row, or where they are in the chunk).
 #[derive(Debug, Clone, Copy)]
 struct UserRow {
     info: UserInfo,
+    /// The grants when `count <= INLINE`, the rest unused.
+    inline: [GrantSource; INLINE],
+    /// Where the grants start in the chunk when `count > INLINE`.
     first: u32,
     count: u32,
 }
 
-#[derive(Debug, Clone, Default)]
+impl UserRow {
+    fn new(info: UserInfo, grants: &[GrantSource], chunk_grants: &mut Vec<GrantSource>) -> Self {
+        let count = u32::try_from(grants.len()).unwrap_or(0);
+        let mut inline = [GrantSource::direct(0, 0); INLINE];
+        let mut first = 0;
+        match inline.get_mut(..grants.len()) {
+            Some(slots) => slots.copy_from_slice(grants),
+            None => {
+                first = u32::try_from(chunk_grants.len()).unwrap_or(u32::MAX);
+                chunk_grants.extend_from_slice(grants);
+            }
+        }
+        UserRow {
+            info,
+            inline,
+            first,
+            count,
+        }
+    }
+}
+
+/// Rows `CHUNK × k ..` and the grants of those that hold more than [`INLINE`]. Both are
+/// shared slices: the table's chunk list points straight at the rows, so reading a user is
+/// one pointer from the list (which stays in cache) and then the row.
+#[derive(Debug, Clone)]
 struct UserChunk {
-    rows: Vec<UserRow>,
-    grants: Vec<GrantSource>,
+    rows: Arc<[UserRow]>,
+    grants: Arc<[GrantSource]>,
 }
 
 impl UserChunk {
+    fn new(rows: Vec<UserRow>, grants: Vec<GrantSource>) -> UserChunk {
+        UserChunk {
+            rows: rows.into(),
+            grants: grants.into(),
+        }
+    }
+
     #[inline]
-    fn grants_of(&self, row: &UserRow) -> &[GrantSource] {
+    fn grants_of<'a>(&'a self, row: &'a UserRow) -> &'a [GrantSource] {
+        let count = row.count as usize;
+        if let Some(inline) = row.inline.get(..count) {
+            return inline;
+        }
         let first = row.first as usize;
-        self.grants
-            .get(first..first + row.count as usize)
-            .unwrap_or(&[])
+        self.grants.get(first..first + count).unwrap_or(&[])
+    }
+
+    /// This chunk's rows as owned vectors, with row `replace` (if any) replaced and `append`
+    /// (if any) added, the grants compacted.
+    fn rebuilt(
+        &self,
+        replace: Option<(usize, UserInfo, &[GrantSource])>,
+        append: Option<(UserInfo, &[GrantSource])>,
+    ) -> UserChunk {
+        let mut rows = Vec::with_capacity(self.rows.len() + 1);
+        let mut grants = Vec::with_capacity(self.grants.len());
+        for (r, row) in self.rows.iter().enumerate() {
+            let (info, items) = match replace {
+                Some((at, info, items)) if at == r => (info, items),
+                _ => (row.info, self.grants_of(row)),
+            };
+            rows.push(UserRow::new(info, items, &mut grants));
+        }
+        if let Some((info, items)) = append {
+            rows.push(UserRow::new(info, items, &mut grants));
+        }
+        UserChunk::new(rows, grants)
     }
 }
 
 /// Every user's [`UserInfo`] and grants; see the module docs.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct UserTable {
-    chunks: Vec<Arc<UserChunk>>,
+    chunks: Vec<UserChunk>,
     len: usize,
+}
+
+/// Builds a [`UserTable`] one user at a time, in user order.
+#[derive(Debug, Default)]
+pub(crate) struct UserTableBuilder {
+    table: UserTable,
+    rows: Vec<UserRow>,
+    grants: Vec<GrantSource>,
+}
+
+impl UserTableBuilder {
+    /// Appends the next user.
+    pub(crate) fn push(&mut self, info: UserInfo, grants: &[GrantSource]) {
+        self.rows.push(UserRow::new(info, grants, &mut self.grants));
+        self.table.len += 1;
+        if self.rows.len() == CHUNK {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let rows = std::mem::take(&mut self.rows);
+        let grants = std::mem::take(&mut self.grants);
+        self.table.chunks.push(UserChunk::new(rows, grants));
+    }
+
+    /// The finished table.
+    pub(crate) fn finish(mut self) -> UserTable {
+        if !self.rows.is_empty() {
+            self.flush();
+        }
+        self.table
+    }
 }
 
 impl UserTable {
@@ -76,26 +173,24 @@ impl UserTable {
         Some((&row.info, chunk.grants_of(row)))
     }
 
-    /// Appends a user.
+    /// Appends a user, copying the last chunk (a configuration change adds users one at a time;
+    /// a build uses [`UserTableBuilder`]).
     pub(crate) fn push(&mut self, info: UserInfo, grants: &[GrantSource]) {
-        if self.len % CHUNK == 0 {
-            self.chunks.push(Arc::new(UserChunk::default()));
-        }
-        if let Some(chunk) = self.chunks.last_mut() {
-            let chunk = Arc::make_mut(chunk);
-            let first = u32::try_from(chunk.grants.len()).unwrap_or(u32::MAX);
-            chunk.grants.extend_from_slice(grants);
-            chunk.rows.push(UserRow {
-                info,
-                first,
-                count: u32::try_from(grants.len()).unwrap_or(0),
-            });
+        match self.chunks.last_mut() {
+            Some(last) if last.rows.len() < CHUNK => {
+                *last = last.rebuilt(None, Some((info, grants)));
+            }
+            _ => {
+                let mut chunk_grants = Vec::new();
+                let row = UserRow::new(info, grants, &mut chunk_grants);
+                self.chunks.push(UserChunk::new(vec![row], chunk_grants));
+            }
         }
         self.len += 1;
     }
 
-    /// Replaces user `user`'s facts and grants, copying its chunk if a clone shares it (and
-    /// compacting the chunk's grants while at it); `false` for an unknown user.
+    /// Replaces user `user`'s facts and grants, copying its chunk (and compacting the chunk's
+    /// grants while at it); `false` for an unknown user.
     pub(crate) fn set(&mut self, user: u32, info: UserInfo, grants: &[GrantSource]) -> bool {
         let index = user as usize;
         let Some(chunk) = self.chunks.get_mut(index / CHUNK) else {
@@ -105,40 +200,20 @@ impl UserTable {
         if within >= chunk.rows.len() {
             return false;
         }
-        let old: &UserChunk = chunk;
-        let mut fresh = UserChunk {
-            rows: Vec::with_capacity(old.rows.len()),
-            grants: Vec::with_capacity(old.grants.len() + grants.len()),
-        };
-        for (r, row) in old.rows.iter().enumerate() {
-            let (info, items) = if r == within {
-                (info, grants)
-            } else {
-                (row.info, old.grants_of(row))
-            };
-            let first = u32::try_from(fresh.grants.len()).unwrap_or(u32::MAX);
-            fresh.grants.extend_from_slice(items);
-            fresh.rows.push(UserRow {
-                info,
-                first,
-                count: u32::try_from(items.len()).unwrap_or(0),
-            });
-        }
-        *chunk = Arc::new(fresh);
+        *chunk = chunk.rebuilt(Some((within, info, grants)), None);
         true
     }
 
     /// Heap bytes held (chunks shared with clones counted as if owned).
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.chunks.capacity() * std::mem::size_of::<Arc<UserChunk>>()
+        self.chunks.capacity() * std::mem::size_of::<UserChunk>()
             + self
                 .chunks
                 .iter()
                 .map(|c| {
-                    2 * std::mem::size_of::<usize>()
-                        + std::mem::size_of::<UserChunk>()
-                        + c.rows.capacity() * std::mem::size_of::<UserRow>()
-                        + c.grants.capacity() * std::mem::size_of::<GrantSource>()
+                    4 * std::mem::size_of::<usize>()
+                        + c.rows.len() * std::mem::size_of::<UserRow>()
+                        + c.grants.len() * std::mem::size_of::<GrantSource>()
                 })
                 .sum::<usize>()
     }
@@ -165,11 +240,22 @@ mod tests {
     /// that user, in the copy, and leaves a clone taken before untouched.
     #[test]
     fn rows_hold_facts_and_grants() {
-        let mut table = UserTable::default();
         let users = 2 * CHUNK + 7;
+        let grants_of =
+            |u: u32| -> Vec<GrantSource> { (0..u % 4).map(|k| grant(u * 10 + k)).collect() };
+        let mut builder = UserTableBuilder::default();
+        let mut table = UserTable::default();
         for u in 0..users as u32 {
-            let grants: Vec<GrantSource> = (0..u % 4).map(|k| grant(u * 10 + k)).collect();
-            table.push(info(u), &grants);
+            builder.push(info(u), &grants_of(u));
+            table.push(info(u), &grants_of(u));
+        }
+        let built = builder.finish();
+        assert_eq!(built.len(), users);
+        for u in 0..users as u32 {
+            let (facts, grants) = built.row(u).expect("built row");
+            assert_eq!(facts.business_unit, u);
+            assert_eq!(grants.len() as u32, u % 4);
+            assert_eq!(built.grants(u), table.grants(u));
         }
         assert_eq!(table.len(), users);
         let before = table.clone();
@@ -206,6 +292,6 @@ mod tests {
     #[test]
     fn rows_are_compact() {
         assert_eq!(std::mem::size_of::<UserInfo>(), 16);
-        assert_eq!(std::mem::size_of::<UserRow>(), 24);
+        assert_eq!(std::mem::size_of::<UserRow>(), 48);
     }
 }
