@@ -1,16 +1,17 @@
 //! A persistent hash index from record ids to slots: linear hashing over shared buckets.
 //!
 //! An entry is the high 32 bits of the id's hash (its *key*) and the slot: 8 bytes. The key's
-//! low bits choose a bucket; a bucket is an immutable array of entries sorted by key, searched
-//! by binary search. Two ids may share a key: the id text lives once, in the slot, and a lookup
-//! compares it there.
-//! The buckets sit in a [`PVec`], so a write copies one bucket (about [`LOAD`] entries) and
-//! the path to it, and shares everything else with older snapshots.
+//! low bits choose a bucket; a bucket is an array of entries sorted by key, searched by binary
+//! search. Two ids may share a key: the id text lives once, by slot ([`Texts`](super::texts)),
+//! and a lookup compares it there.
+//! The buckets sit in a [`PVec`]. The store writes a version no reader holds, so a write
+//! inserts into its bucket in place (moving about [`LOAD`] / 2 entries); only when a reader
+//! still holds that version does it copy the bucket and the path to it.
 //!
 //! The table grows by *linear hashing*: when the entries outnumber `LOAD ×` the buckets, the
 //! next bucket in turn splits in two on one more hash bit. Growth therefore costs one bucket
 //! per split, never a rehash of the whole table, so no write waits for O(records) work, and the
-//! index costs about 8 bytes per record plus 32 bytes per bucket (under 1 byte per record).
+//! index costs about 8 bytes per record plus 48 bytes per bucket (under 1 byte per record).
 //! Buckets do not merge after deletes: a table that shrank keeps its buckets.
 
 use std::sync::Arc;
@@ -36,7 +37,7 @@ impl Entry {
     }
 }
 
-type Bucket = Arc<[Entry]>;
+type Bucket = Arc<Vec<Entry>>;
 
 /// The index; see the module docs.
 #[derive(Debug, Clone)]
@@ -52,7 +53,7 @@ pub(crate) struct HashIndex {
 impl Default for HashIndex {
     fn default() -> Self {
         let mut buckets = PVec::default();
-        buckets.push(Bucket::from([]));
+        buckets.push(Bucket::default());
         HashIndex {
             buckets,
             split: 0,
@@ -62,15 +63,21 @@ impl Default for HashIndex {
     }
 }
 
-/// `bucket` with `entry` inserted in order.
-fn with_entry(bucket: &[Entry], entry: Entry) -> Bucket {
+/// Inserts `entry` in order. Growth is by an eighth, not doubling: buckets are many and full,
+/// so doubling would leave a quarter of the index allocated but unused.
+fn insert_sorted(bucket: &mut Vec<Entry>, entry: Entry) {
+    if bucket.len() == bucket.capacity() {
+        bucket.reserve_exact(bucket.len() / 8 + 4);
+    }
     let at = bucket.partition_point(|e| *e < entry);
-    bucket[..at]
-        .iter()
-        .chain(std::iter::once(&entry))
-        .chain(&bucket[at..])
-        .copied()
-        .collect()
+    bucket.insert(at, entry);
+}
+
+/// A bucket holding exactly `entries`.
+fn exact(entries: impl Iterator<Item = Entry>) -> Bucket {
+    let mut v: Vec<Entry> = entries.collect();
+    v.shrink_to_fit();
+    Arc::new(v)
 }
 
 impl HashIndex {
@@ -103,10 +110,8 @@ impl HashIndex {
     pub(crate) fn insert(&mut self, hash: u64, slot: u32) {
         let entry = Entry::new(hash, slot);
         let b = self.bucket_of(entry.key);
-        if let Some(bucket) = self.buckets.get(b) {
-            let grown = with_entry(bucket, entry);
-            self.buckets.set(b, grown);
-        }
+        self.buckets
+            .update(b, |bucket| insert_sorted(Arc::make_mut(bucket), entry));
         self.len += 1;
         if self.len > LOAD * self.buckets.len() {
             self.split_next();
@@ -124,16 +129,8 @@ impl HashIndex {
             return;
         };
         let bit = 1u32 << self.level;
-        let stay: Bucket = bucket
-            .iter()
-            .filter(|e| e.key & bit == 0)
-            .copied()
-            .collect();
-        let moved: Bucket = bucket
-            .iter()
-            .filter(|e| e.key & bit != 0)
-            .copied()
-            .collect();
+        let stay = exact(bucket.iter().filter(|e| e.key & bit == 0).copied());
+        let moved = exact(bucket.iter().filter(|e| e.key & bit != 0).copied());
         self.buckets.set(self.split, stay);
         self.buckets.push(moved);
         self.split += 1;
@@ -153,14 +150,21 @@ impl HashIndex {
         let Ok(at) = bucket.binary_search(&entry) else {
             return false;
         };
-        let shrunk: Bucket = bucket[..at]
-            .iter()
-            .chain(&bucket[at + 1..])
-            .copied()
-            .collect();
-        self.buckets.set(b, shrunk);
+        self.buckets.update(b, |bucket| {
+            Arc::make_mut(bucket).remove(at);
+        });
         self.len -= 1;
         true
+    }
+
+    /// A copy sharing nothing with `self`.
+    pub(crate) fn deep_clone(&self) -> HashIndex {
+        HashIndex {
+            buckets: self.buckets.deep_clone_with(&|b| exact(b.iter().copied())),
+            split: self.split,
+            level: self.level,
+            len: self.len,
+        }
     }
 
     /// Heap bytes held (counting shared nodes as if owned).
@@ -169,7 +173,11 @@ impl HashIndex {
             + self
                 .buckets
                 .iter()
-                .map(|b| 2 * std::mem::size_of::<usize>() + std::mem::size_of_val(&**b))
+                .map(|b| {
+                    2 * std::mem::size_of::<usize>()
+                        + std::mem::size_of::<Vec<Entry>>()
+                        + b.capacity() * std::mem::size_of::<Entry>()
+                })
                 .sum::<usize>()
     }
 }

@@ -1,0 +1,108 @@
+//! Shares and parent links, kept beside the slots because most records have none.
+//!
+//! Slots `64 b … 64 b + 63` keep theirs in block `b`, a short list of `(slot offset, Extra)`
+//! sorted by offset, or nothing. A record without shares or parents therefore costs an eighth
+//! of a byte here (one empty block pointer per 64 slots) instead of a pointer in its slot, and
+//! a slot's flag says whether to look at all.
+
+use std::sync::Arc;
+
+use super::facts::{ParentFact, ShareFact};
+use super::pvec::PVec;
+
+const SHIFT: u32 = 6;
+const MASK: usize = (1 << SHIFT) - 1;
+
+/// The shares and parent links of one record (at least one of the two is non-empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Extra {
+    pub(crate) shares: Vec<ShareFact>,
+    pub(crate) parents: Vec<ParentFact>,
+}
+
+impl Extra {
+    fn is_empty(&self) -> bool {
+        self.shares.is_empty() && self.parents.is_empty()
+    }
+}
+
+type Block = Vec<(u8, Extra)>;
+
+/// Extras by slot; see the module docs.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Extras {
+    blocks: PVec<Option<Arc<Block>>>,
+}
+
+impl Extras {
+    /// The extra of `slot`, if it has one.
+    #[inline]
+    pub(crate) fn get(&self, slot: usize) -> Option<&Extra> {
+        let block = self.blocks.get(slot >> SHIFT)?.as_deref()?;
+        let offset = (slot & MASK) as u8;
+        let at = block.binary_search_by_key(&offset, |(o, _)| *o).ok()?;
+        block.get(at).map(|(_, e)| e)
+    }
+
+    /// Edits the extra of `slot` (starting from an empty one) and drops it if the edit leaves
+    /// it empty. Returns whether the slot has an extra afterwards.
+    pub(crate) fn edit(&mut self, slot: usize, edit: impl FnOnce(&mut Extra)) -> bool {
+        let b = slot >> SHIFT;
+        while self.blocks.len() <= b {
+            self.blocks.push(None);
+        }
+        let offset = (slot & MASK) as u8;
+        let mut present = false;
+        self.blocks.update(b, |block| {
+            let list = Arc::make_mut(block.get_or_insert_with(Arc::default));
+            let at = match list.binary_search_by_key(&offset, |(o, _)| *o) {
+                Ok(at) => at,
+                Err(at) => {
+                    list.insert(at, (offset, Extra::default()));
+                    at
+                }
+            };
+            if let Some((_, extra)) = list.get_mut(at) {
+                edit(extra);
+                present = !extra.is_empty();
+            }
+            if !present {
+                list.remove(at);
+            }
+            if list.is_empty() {
+                *block = None;
+            }
+        });
+        present
+    }
+
+    /// A copy sharing nothing with `self`.
+    pub(crate) fn deep_clone(&self) -> Extras {
+        Extras {
+            blocks: self
+                .blocks
+                .deep_clone_with(&|b| b.as_ref().map(|b| Arc::new(Block::clone(b)))),
+        }
+    }
+
+    /// Heap bytes held (shared nodes counted as if owned).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.blocks.heap_bytes()
+            + self
+                .blocks
+                .iter()
+                .flatten()
+                .map(|b| {
+                    2 * std::mem::size_of::<usize>()
+                        + std::mem::size_of::<Block>()
+                        + b.capacity() * std::mem::size_of::<(u8, Extra)>()
+                        + b.iter()
+                            .map(|(_, e)| {
+                                e.shares.capacity() * std::mem::size_of::<ShareFact>()
+                                    + e.parents.capacity() * std::mem::size_of::<ParentFact>()
+                            })
+                            .sum::<usize>()
+                })
+                .sum::<usize>()
+    }
+}
