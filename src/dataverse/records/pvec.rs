@@ -1,7 +1,7 @@
-//! A persistent vector: a 64-way trie of shared chunks.
+//! A persistent vector: a 128-way trie of shared chunks.
 //!
 //! Cloning is one reference count; a write copies only the path from the root to the changed
-//! leaf (at most `log64(len)` nodes of 64 slots) and shares everything else with the clone it
+//! leaf (at most `log128(len)` nodes of 128 slots) and shares everything else with the clone it
 //! came from. A writer that owns every node on the path (no reader holds an older clone) writes
 //! in place: no allocation, no copy.
 //!
@@ -9,14 +9,16 @@
 //! writes the one no reader is using, so path copies happen only while a reader still holds an
 //! old snapshot (see [`RecordStore`](super::RecordStore)). Copying is the fallback that keeps
 //! that case correct, not the common path: copying a branch touches the reference count of each
-//! of its 64 children, in as many cache lines, which is what made a write cost microseconds.
+//! of its children, each in its own cache line, which is what made a write cost microseconds.
 //!
-//! Leaves are 64 wide rather than 32 because the elements are small (4 to 20 bytes): a node's
-//! own header (48 bytes) then costs under a byte per element.
+//! Nodes are 128 wide rather than 32 because the elements are small (4 to 16 bytes): a node's
+//! own header (48 bytes) then costs under half a byte per element, and a million elements sit
+//! three levels deep instead of four. Copying a wider node costs more, but that is the rare
+//! case.
 
 use std::sync::Arc;
 
-const BITS: u32 = 6;
+const BITS: u32 = 7;
 const WIDTH: usize = 1 << BITS;
 const MASK: usize = WIDTH - 1;
 

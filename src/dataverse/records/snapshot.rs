@@ -26,38 +26,80 @@ use super::index::HashIndex;
 use super::pvec::PVec;
 use super::texts::Texts;
 
-/// `Stored::bits`: the record is active.
-pub(super) const ACTIVE: u32 = 1;
-/// `Stored::bits`: the record has shares or parent links in `extras`.
-pub(super) const EXTRA: u32 = 2;
-/// `Stored::bits` above the flags: the record's position in its table's list.
-pub(super) const POSITION_SHIFT: u32 = 2;
+/// `Stored::flags`: the slot holds a record.
+const LIVE: u16 = 1;
+/// `Stored::flags`: the record is active.
+pub(super) const ACTIVE: u16 = 2;
+/// `Stored::flags`: the record has shares or parent links in `extras`.
+pub(super) const EXTRA: u16 = 4;
+/// `Stored::flags`: the owner is a user (`owner` is its key).
+const BY_USER: u16 = 8;
+/// `Stored::flags`: the owner is a team (`owner` is its key); neither: the organization.
+const BY_TEAM: u16 = 16;
 
-/// One slot: 20 bytes. `info` is `None` for a free slot.
-#[derive(Debug, Clone, Copy)]
+/// One slot, 16 bytes: a record's table, owner and owning unit packed (a [`RecordInfo`] is 16
+/// bytes alone), its place in its table's list, and flags. All zero: a free slot.
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Stored {
-    pub(super) info: Option<RecordInfo>,
-    /// Position in the table's list `<< POSITION_SHIFT`, `| ACTIVE`, `| EXTRA`.
-    pub(super) bits: u32,
+    owner: u32,
+    /// The owning unit, `NO_UNIT` for the owner's.
+    unit: u32,
+    /// Where the record's key sits in its table's list ([`ByTable`]).
+    pub(super) position: u32,
+    /// Below [`TABLE_KEY_LIMIT`](super::TABLE_KEY_LIMIT), which the writes check.
+    table: u16,
+    pub(super) flags: u16,
 }
 
-const _: () = assert!(std::mem::size_of::<Stored>() == 20);
+const _: () = assert!(std::mem::size_of::<Stored>() == 16);
 
 impl Stored {
     pub(super) const FREE: Stored = Stored {
-        info: None,
-        bits: 0,
+        owner: 0,
+        unit: 0,
+        position: 0,
+        table: 0,
+        flags: 0,
     };
 
-    pub(super) fn position(self) -> u32 {
-        self.bits >> POSITION_SHIFT
+    /// A live slot. `info.table` must be below `TABLE_KEY_LIMIT`.
+    pub(super) fn new(info: RecordInfo, position: u32, active: bool) -> Stored {
+        let (owner, kind) = match info.owner {
+            Owner::User(u) => (u, BY_USER),
+            Owner::Team(t) => (t, BY_TEAM),
+            Owner::Organization => (0, 0),
+        };
+        Stored {
+            owner,
+            unit: info.owning_unit,
+            position,
+            table: info.table as u16,
+            flags: LIVE | kind | if active { ACTIVE } else { 0 },
+        }
     }
 
-    pub(super) fn with_position(self, position: u32) -> Stored {
-        Stored {
-            info: self.info,
-            bits: (position << POSITION_SHIFT) | (self.bits & (ACTIVE | EXTRA)),
+    /// Table, owner and owning unit; `None` for a free slot.
+    #[inline]
+    pub(super) fn info(self) -> Option<RecordInfo> {
+        if self.flags & LIVE == 0 {
+            return None;
         }
+        let owner = if self.flags & BY_USER != 0 {
+            Owner::User(self.owner)
+        } else if self.flags & BY_TEAM != 0 {
+            Owner::Team(self.owner)
+        } else {
+            Owner::Organization
+        };
+        Some(RecordInfo {
+            table: u32::from(self.table),
+            owner,
+            owning_unit: self.unit,
+        })
+    }
+
+    pub(super) fn is_live(self) -> bool {
+        self.flags & LIVE != 0
     }
 }
 
@@ -112,9 +154,8 @@ pub struct Records {
     pub(super) v: Arc<Version>,
 }
 
-/// The most records one store holds: keys are slots below 2<sup>30</sup>, because a slot keeps
-/// its place in its table's list in 30 bits beside two flags (a 20-byte slot instead of 24).
-pub const RECORD_LIMIT: usize = (1 << 30) - 1;
+/// The most records one store holds: keys are slots below `u32::MAX`.
+pub const RECORD_LIMIT: usize = (u32::MAX - 1) as usize;
 
 impl Records {
     /// The key of the record with application id `id`.
@@ -204,7 +245,7 @@ impl Records {
             .slots
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.info.is_some())
+            .filter(|(_, s)| s.is_live())
             .filter_map(|(i, _)| Some((RecordId(i as u64), self.v.texts.get(i)?)))
     }
 
@@ -215,11 +256,11 @@ impl Records {
 
     #[inline]
     pub(crate) fn slot(&self, index: usize) -> Option<Slot<'_>> {
-        let stored = self.v.slots.get(index)?;
+        let stored = *self.v.slots.get(index)?;
         Some(Slot {
-            info: stored.info?,
-            active: stored.bits & ACTIVE != 0,
-            extra: if stored.bits & EXTRA != 0 {
+            info: stored.info()?,
+            active: stored.flags & ACTIVE != 0,
+            extra: if stored.flags & EXTRA != 0 {
                 self.v.extras.get(index)
             } else {
                 None
@@ -227,15 +268,16 @@ impl Records {
         })
     }
 
+    /// Table, owner and owning unit of a record.
     #[inline]
-    pub(crate) fn info(&self, record: RecordId) -> Option<&RecordInfo> {
-        self.v.slots.get(record.index())?.info.as_ref()
+    pub(crate) fn info(&self, record: RecordId) -> Option<RecordInfo> {
+        self.v.slots.get(record.index())?.info()
     }
 
     #[inline]
     fn extra(&self, index: usize) -> Option<&Extra> {
         let stored = self.v.slots.get(index)?;
-        if stored.bits & EXTRA == 0 {
+        if stored.flags & EXTRA == 0 {
             return None;
         }
         self.v.extras.get(index)

@@ -2,8 +2,8 @@
 //!
 //! Slots `64 b … 64 b + 63` keep their ids in block `b`: one string holding the ids one after
 //! the other in slot order, and the end of each id in it. An empty id marks a free slot (a
-//! record id is never empty). So an id costs its bytes plus 4 bytes, and a block's headers
-//! (about 90 bytes) are spread over 64 records, where one `Arc<str>` per record cost 32 bytes
+//! record id is never empty). So an id costs its bytes plus 2 bytes, and a block's headers
+//! (about 80 bytes) are spread over 64 records, where one `Arc<str>` per record cost 32 bytes
 //! of pointer and counters each.
 //!
 //! Ids never change while a record lives, so the store's two versions share their blocks
@@ -21,19 +21,93 @@ use super::pvec::PVec;
 const SHIFT: u32 = 6;
 const PER_BLOCK: usize = 1 << SHIFT;
 
+/// Where each id of a block ends: 2 bytes each while the block's text fits in 64 KiB (ids of
+/// up to a kilobyte on average), 4 bytes past that.
+#[derive(Debug, Clone)]
+enum Ends {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+impl Default for Ends {
+    fn default() -> Self {
+        Ends::Narrow(Vec::new())
+    }
+}
+
+impl Ends {
+    fn len(&self) -> usize {
+        match self {
+            Ends::Narrow(e) => e.len(),
+            Ends::Wide(e) => e.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<usize> {
+        match self {
+            Ends::Narrow(e) => e.get(i).map(|&x| usize::from(x)),
+            Ends::Wide(e) => e.get(i).map(|&x| x as usize),
+        }
+    }
+
+    /// Extends to `n` ends, the new ids empty.
+    fn extend_to(&mut self, n: usize) {
+        match self {
+            Ends::Narrow(e) => {
+                let last = e.last().copied().unwrap_or(0);
+                e.reserve_exact(PER_BLOCK.saturating_sub(e.len()));
+                e.resize(n, last);
+            }
+            Ends::Wide(e) => {
+                let last = e.last().copied().unwrap_or(0);
+                e.reserve_exact(PER_BLOCK.saturating_sub(e.len()));
+                e.resize(n, last);
+            }
+        }
+    }
+
+    /// Moves the ends from `i` on by `grown` bytes; `total` is the text's new length.
+    fn shift(&mut self, i: usize, grown: i64, total: usize) {
+        if let Ends::Narrow(e) = self {
+            if total > usize::from(u16::MAX) {
+                *self = Ends::Wide(e.iter().map(|&x| u32::from(x)).collect());
+            }
+        }
+        match self {
+            Ends::Narrow(e) => {
+                for x in e.iter_mut().skip(i) {
+                    *x = (i64::from(*x) + grown) as u16;
+                }
+            }
+            Ends::Wide(e) => {
+                for x in e.iter_mut().skip(i) {
+                    *x = (i64::from(*x) + grown) as u32;
+                }
+            }
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Ends::Narrow(e) => e.capacity() * 2,
+            Ends::Wide(e) => e.capacity() * 4,
+        }
+    }
+}
+
 /// The ids of 64 slots.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Block {
     /// `ends[i]`: where slot `i`'s id ends in `text` (it starts where slot `i - 1`'s ends).
-    ends: Vec<u32>,
+    ends: Ends,
     text: String,
 }
 
 impl Block {
     fn range(&self, i: usize) -> Option<(usize, usize)> {
-        let end = *self.ends.get(i)? as usize;
+        let end = self.ends.get(i)?;
         let start = match i.checked_sub(1) {
-            Some(before) => *self.ends.get(before)? as usize,
+            Some(before) => self.ends.get(before)?,
             None => 0,
         };
         Some((start, end))
@@ -44,13 +118,11 @@ impl Block {
         self.text.get(start..end).filter(|t| !t.is_empty())
     }
 
-    /// Makes slot `i`'s id `id` (empty: free). Ends are `u32`, so a block holds up to 4 GiB
-    /// of ids; the store refuses longer ids before they get here.
+    /// Makes slot `i`'s id `id` (empty: free). A block holds up to 4 GiB of ids; the store
+    /// refuses longer ids before they get here.
     fn set(&mut self, i: usize, id: &str) {
         if self.ends.len() <= i {
-            let last = self.ends.last().copied().unwrap_or(0);
-            self.ends.reserve_exact(PER_BLOCK - self.ends.len());
-            self.ends.resize(i + 1, last);
+            self.ends.extend_to(i + 1);
         }
         let Some((start, end)) = self.range(i) else {
             return;
@@ -65,9 +137,7 @@ impl Block {
         }
         self.text.replace_range(start..end, id);
         let grown = id.len() as i64 - (end - start) as i64;
-        for e in self.ends.iter_mut().skip(i) {
-            *e = (i64::from(*e) + grown) as u32;
-        }
+        self.ends.shift(i, grown, self.text.len());
         if self.is_full() && self.text.capacity() > self.text.len() {
             self.text.shrink_to_fit();
         }
@@ -82,7 +152,7 @@ impl Block {
         (
             2 * std::mem::size_of::<usize>()
                 + std::mem::size_of::<Block>()
-                + self.ends.capacity() * std::mem::size_of::<u32>()
+                + self.ends.heap_bytes()
                 + self.text.capacity()
                 - self.text.len(),
             self.text.len(),
@@ -203,6 +273,23 @@ mod tests {
         }
         for s in 0..450 {
             assert_eq!(after.get(s), t.get(s), "slot {s}");
+        }
+        // Ids past 64 KiB in one block switch it to 4-byte ends.
+        let long = "x".repeat(3_000);
+        for s in 0..64usize {
+            after.set(640 + s, &format!("{s}{long}"));
+        }
+        after.set(650, "short");
+        for s in 0..64usize {
+            let expected = if s == 10 {
+                "short".to_owned()
+            } else {
+                format!("{s}{long}")
+            };
+            assert_eq!(after.get(640 + s), Some(expected.as_str()));
+        }
+        for s in 640..704 {
+            after.set(s, "");
         }
         let (_, text) = after.heap_bytes(Some(&t));
         assert_eq!(

@@ -15,7 +15,7 @@ use crate::dataverse::configuration::policy::SharedWith;
 use super::by_table::TABLE_KEY_LIMIT;
 use super::extras::Extra;
 use super::facts::{RecordFacts, RecordId, ShareFact};
-use super::snapshot::{Records, Stored, Version, ACTIVE, EXTRA, POSITION_SHIFT, RECORD_LIMIT};
+use super::snapshot::{Records, Stored, Version, EXTRA, RECORD_LIMIT};
 use super::texts::ID_BYTES_LIMIT;
 use super::StoreError;
 
@@ -48,7 +48,7 @@ impl Records {
     /// The slot of an existing record.
     fn existing(&self, record: RecordId) -> Result<Stored, StoreError> {
         match self.v.slots.get(record.index()) {
-            Some(s) if s.info.is_some() => Ok(*s),
+            Some(s) if s.is_live() => Ok(*s),
             _ => Err(StoreError::UnknownRecord { record }),
         }
     }
@@ -226,22 +226,17 @@ impl Version {
         let info = facts.raw_info();
         let key = self.free.pop().unwrap_or(self.slots.len() as u32);
         let position = self.by_table.add(info.table, key);
-        let mut bits = (position << POSITION_SHIFT) | if facts.active { ACTIVE } else { 0 };
+        let mut stored = Stored::new(info, position, facts.active);
         if !facts.parents.is_empty() {
             let parents = facts.parents.to_vec();
-            if self.extras.edit(key as usize, |e| {
-                *e = Extra {
-                    shares: Vec::new(),
-                    parents,
-                }
-            }) {
-                bits |= EXTRA;
+            let shares = Vec::new();
+            if self
+                .extras
+                .edit(key as usize, |e| *e = Extra { shares, parents })
+            {
+                stored.flags |= EXTRA;
             }
         }
-        let stored = Stored {
-            info: Some(info),
-            bits,
-        };
         if key as usize == self.slots.len() {
             self.slots.push(stored);
         } else {
@@ -260,33 +255,27 @@ impl Version {
         let Some(&old) = self.slots.get(index) else {
             return;
         };
-        let Some(old_info) = old.info else {
+        let Some(old_info) = old.info() else {
             return;
         };
         let info = facts.raw_info();
-        let mut position = old.position();
+        let mut position = old.position;
         if old_info.table != info.table {
             if let Some(moved) = self.by_table.remove(old_info.table, position) {
-                self.slots
-                    .update(moved as usize, |s| *s = s.with_position(position));
+                self.slots.update(moved as usize, |s| s.position = position);
             }
             position = self.by_table.add(info.table, key);
         }
-        let mut has_extra = old.bits & EXTRA != 0;
+        let mut stored = Stored::new(info, position, facts.active);
+        let mut has_extra = old.flags & EXTRA != 0;
         if has_extra || !facts.parents.is_empty() {
             let parents = facts.parents.to_vec();
             has_extra = self.extras.edit(index, |e| e.parents = parents);
         }
-        let bits = (position << POSITION_SHIFT)
-            | if facts.active { ACTIVE } else { 0 }
-            | if has_extra { EXTRA } else { 0 };
-        self.slots.set(
-            index,
-            Stored {
-                info: Some(info),
-                bits,
-            },
-        );
+        if has_extra {
+            stored.flags |= EXTRA;
+        }
+        self.slots.set(index, stored);
     }
 
     fn delete(&mut self, record: RecordId, hash: u64, text: Option<&str>) {
@@ -294,17 +283,16 @@ impl Version {
         let Some(&old) = self.slots.get(index) else {
             return;
         };
-        let Some(info) = old.info else {
+        let Some(info) = old.info() else {
             return;
         };
         self.index.remove(hash, key);
         self.slots.set(index, Stored::FREE);
-        let position = old.position();
+        let position = old.position;
         if let Some(moved) = self.by_table.remove(info.table, position) {
-            self.slots
-                .update(moved as usize, |s| *s = s.with_position(position));
+            self.slots.update(moved as usize, |s| s.position = position);
         }
-        if old.bits & EXTRA != 0 {
+        if old.flags & EXTRA != 0 {
             self.extras.edit(index, |e| *e = Extra::default());
         }
         if let Some(id) = text {
@@ -316,7 +304,11 @@ impl Version {
 
     fn set_extra_flag(&mut self, record: RecordId, has: bool) {
         self.slots.update(record.index(), |s| {
-            s.bits = if has { s.bits | EXTRA } else { s.bits & !EXTRA };
+            s.flags = if has {
+                s.flags | EXTRA
+            } else {
+                s.flags & !EXTRA
+            };
         });
     }
 }
