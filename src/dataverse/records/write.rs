@@ -303,6 +303,14 @@ impl Version {
     }
 
     fn set_extra_flag(&mut self, record: RecordId, has: bool) {
+        // Most shares go to a record that has one already: read before writing.
+        if self
+            .slots
+            .get(record.index())
+            .is_some_and(|s| (s.flags & EXTRA != 0) == has)
+        {
+            return;
+        }
         self.slots.update(record.index(), |s| {
             s.flags = if has {
                 s.flags | EXTRA
