@@ -68,7 +68,7 @@ impl Default for HashIndex {
 /// full, so doubling would leave a quarter of the index allocated but unused.
 fn insert_sorted(bucket: &mut Vec<Entry>, entry: Entry) {
     if bucket.len() == bucket.capacity() {
-        bucket.reserve_exact(bucket.len() / 16 + 4);
+        bucket.reserve_exact(bucket.len() / 16 + 2);
     }
     let at = first_at_least(bucket, entry);
     bucket.insert(at, entry);
