@@ -170,7 +170,8 @@ impl RecordStore {
         let w = &mut *guard;
         let current = self.snapshot();
         // Bring the spare up to the published version.
-        if w.in_step {
+        let was_in_step = w.in_step;
+        if was_in_step {
             for op in &w.log {
                 w.spare.replay(op, &current);
             }
@@ -201,7 +202,11 @@ impl RecordStore {
                 // The spare is now the version `current` holds; drop that handle so the next
                 // write finds the spare unshared.
                 drop(current);
-                w.in_step = logged == applied;
+                // Copy the new version instead of replaying on the old one if the log
+                // overflowed, or if the old one came from outside the store (`from_records`,
+                // whose caller may keep it for good) or from before a failure: the next write
+                // would otherwise copy its paths for as long as that other holder keeps it.
+                w.in_step = logged == applied && was_in_step;
                 if !w.in_step {
                     w.log.clear();
                     w.spare = self.snapshot().deep_clone();
@@ -390,6 +395,28 @@ mod tests {
             assert_eq!(records.count_of(TableId(table)), expected);
             assert_eq!(records.records_of(TableId(table)).count(), expected);
         }
+    }
+
+    /// A store made from a version its caller keeps writes around it: the caller's version
+    /// never changes, the store's versions see every write.
+    #[test]
+    fn from_records_leaves_the_callers_version_alone() -> Result<(), StoreError> {
+        let mut records = Records::default();
+        let (a, _) = records.insert("a", &facts(0, 1, true))?;
+        let store = RecordStore::from_records(records.clone());
+        let mut model = Model::new();
+        for i in 0..6u32 {
+            store.insert(&format!("b{i}"), &facts(1, i, true))?;
+            model.insert(format!("b{i}"), (1, i, true, Vec::new()));
+            store.update(a, &facts(2, i, i % 2 == 0))?;
+            model.insert("a".into(), (2, i, i % 2 == 0, Vec::new()));
+            check(&store.snapshot(), &model);
+        }
+        check(
+            &records,
+            &Model::from([("a".into(), (0, 1, true, Vec::new()))]),
+        );
+        Ok(())
     }
 
     /// Random transactions (single writes, batches, batches past the log limit, failing
