@@ -1,11 +1,12 @@
 //! Shares and parent links, kept beside the slots because most records have none.
 //!
-//! Slots `64 b … 64 b + 63` keep theirs in block `b`: the sorted slot offsets that have an
-//! extra, and their extras in the same order, or nothing. A record without shares or parents
+//! Slots `64 b … 64 b + 63` keep theirs in block `b`: the slot offsets that have an extra, and
+//! their extras in the same order (the order they came in: a new one is appended, a dropped
+//! one replaced by the last, so nothing is ever shifted), or nothing. A record without shares or parents
 //! therefore costs an eighth of a byte here (one empty block pointer per 64 slots) instead of a
 //! pointer in its slot, and a slot's flag says whether to look at all. The offsets sit apart
-//! from the extras, inline in the block for up to 24, so finding a record's extra reads one
-//! cache line of offsets, not a binary search through kilobytes of extras.
+//! from the extras, inline in the block for up to 24, so finding a record's extra scans one
+//! cache line of offsets, not a search through kilobytes of extras.
 
 use std::sync::Arc;
 
@@ -48,7 +49,8 @@ impl Extras {
     #[inline]
     pub(crate) fn get(&self, slot: usize) -> Option<&Extra> {
         let block = self.blocks.get(slot >> SHIFT)?.as_deref()?;
-        let at = block.offsets.binary_search(&((slot & MASK) as u8)).ok()?;
+        let offset = (slot & MASK) as u8;
+        let at = block.offsets.iter().position(|&o| o == offset)?;
         block.extras.get(at)
     }
 
@@ -63,12 +65,12 @@ impl Extras {
         let mut present = false;
         self.blocks.update(b, |block| {
             let list = Arc::make_mut(block.get_or_insert_with(Arc::default));
-            let at = match list.offsets.binary_search(&offset) {
-                Ok(at) => at,
-                Err(at) => {
-                    list.offsets.insert(at, offset);
-                    list.extras.insert(at, Extra::default());
-                    at
+            let at = match list.offsets.iter().position(|&o| o == offset) {
+                Some(at) => at,
+                None => {
+                    list.offsets.push(offset);
+                    list.extras.push(Extra::default());
+                    list.offsets.len() - 1
                 }
             };
             if let Some(extra) = list.extras.get_mut(at) {
@@ -76,8 +78,8 @@ impl Extras {
                 present = !extra.is_empty();
             }
             if !present {
-                list.offsets.remove(at);
-                list.extras.remove(at);
+                list.offsets.swap_remove(at);
+                list.extras.swap_remove(at);
             }
             if list.offsets.is_empty() {
                 *block = None;
