@@ -195,7 +195,7 @@ impl AccessFilter {
         match policy
             .records
             .info(record)
-            .and_then(|raw| policy.resolved(raw).ok())
+            .and_then(|raw| policy.resolved(&raw).ok())
         {
             Some(rec) => {
                 let rec = &rec;

@@ -502,7 +502,7 @@ impl DataversePolicy {
     /// The owner and owning business unit of a record; `None` for an organization-owned record
     /// or an unknown id.
     pub fn record_owner(&self, record: RecordId) -> Option<(PrincipalId, BusinessUnitId)> {
-        let rec = self.resolved(self.records.info(record)?).ok()?;
+        let rec = self.resolved(&self.records.info(record)?).ok()?;
         let owner = match rec.owner {
             Owner::User(u) => PrincipalId::User(UserId(u)),
             Owner::Team(t) => PrincipalId::Team(TeamId(t)),

@@ -2,8 +2,9 @@
 //!
 //! Per table a persistent list of record keys in no particular order. An insert appends; a
 //! delete moves the table's last key into the hole (swap-remove), so both are O(log32 n) path
-//! copies and nothing is ever shifted. The position of each key in its list lives in the
-//! record's slot, which is how a delete finds its hole without searching.
+//! copies (in place when no reader holds the version) and nothing is ever shifted. The position
+//! of each key in its list lives in the record's slot, which is how a delete finds its hole
+//! without searching.
 
 use super::pvec::PVec;
 
@@ -61,6 +62,13 @@ impl ByTable {
     /// Number of records of `table`.
     pub(crate) fn len(&self, table: u32) -> usize {
         self.lists.get(table as usize).map_or(0, PVec::len)
+    }
+
+    /// A copy sharing nothing with `self`.
+    pub(crate) fn deep_clone(&self) -> ByTable {
+        ByTable {
+            lists: self.lists.deep_clone_with(&|l| l.deep_clone_with(&|&k| k)),
+        }
     }
 
     /// Heap bytes held (shared nodes counted as if owned).

@@ -39,6 +39,11 @@ fn store_error(e: StoreError, id: &str) -> ModelError {
             count: limit + 1,
             limit,
         },
+        StoreError::IdTooLong { length, limit } => ModelError::TooLarge {
+            what: "record_id_bytes",
+            count: length,
+            limit,
+        },
         StoreError::TableOutOfRange { table } => ModelError::TooMany {
             kind: EntityKind::Table,
             count: table.index() + 1,

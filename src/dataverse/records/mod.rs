@@ -19,12 +19,15 @@
 //! share allowed.
 
 mod by_table;
+mod extras;
 mod facts;
 mod index;
 mod load;
 mod pvec;
 mod snapshot;
 mod store;
+mod texts;
+mod write;
 
 pub use by_table::TABLE_KEY_LIMIT;
 pub use facts::{NoShares, ParentFact, RecordFacts, RecordId, RecordOwner, ShareFact, ShareSource};
@@ -42,6 +45,14 @@ pub enum StoreError {
     /// A record id is the empty string.
     #[error("a record id is empty")]
     EmptyId,
+    /// A record id is longer than the store keeps (tens of megabytes).
+    #[error("a record id of {length} bytes is longer than the limit of {limit}")]
+    IdTooLong {
+        /// The id's length in bytes.
+        length: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The id is already in the store.
     #[error("record `{id}` is already in the store")]
     DuplicateRecord {

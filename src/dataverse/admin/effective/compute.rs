@@ -352,7 +352,7 @@ impl DataversePolicy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn record_access(&self, record: RecordId) -> RecordAccess {
-        let rec = self.records.info(record).copied();
+        let rec = self.records.info(record);
         let table = rec.map_or("?", |r| self.table_name(TableId(r.table)));
         let owner = self.record_owner(record);
         let mut users = Vec::new();
