@@ -430,7 +430,8 @@ impl DataversePolicy {
                 id: r,
                 raw: slot.info,
                 active: slot.active,
-                parents: self.records.parents_of(r),
+                parents: slot.extra.map_or(&[], |e| &e.parents),
+                unshared: false,
             };
             let mut reached = false;
             self.walk_shares(&view, &rec, &self.records, true, &mut |s| {

@@ -71,7 +71,8 @@ impl DataversePolicy {
             id: record,
             raw: slot.info,
             active: slot.active,
-            parents: records.parents_of(record),
+            parents: slot.extra.map_or(&[], |e| &e.parents),
+            unshared: slot.extra.is_none(),
         };
         self.decide(user, privilege, &facts, records)
     }
@@ -118,6 +119,7 @@ impl DataversePolicy {
             raw,
             active: facts.active,
             parents: &facts.parents,
+            unshared: false,
         };
         self.decide(user, privilege, &view, shares)
     }

@@ -38,6 +38,9 @@ pub(crate) struct RecordView<'a> {
     pub(crate) raw: RecordInfo,
     pub(crate) active: bool,
     pub(crate) parents: &'a [ParentFact],
+    /// Known to have no share and no parent link (a store record without extras), so there is
+    /// nothing to walk: the source need not be asked.
+    pub(crate) unshared: bool,
 }
 
 /// How a walk ended.
@@ -71,7 +74,7 @@ impl DataversePolicy {
         inherited: bool,
         visit: &mut dyn FnMut(ShareFact) -> ControlFlow<()>,
     ) -> Walk {
-        if !self.shareable(resolved.table) {
+        if record.unshared || !self.shareable(resolved.table) {
             return Walk::Complete;
         }
         let own = source.shares(record.id, &mut |share| {
@@ -203,7 +206,8 @@ impl DataversePolicy {
             id: record,
             raw: slot.info,
             active: slot.active,
-            parents: self.records.parents_of(record),
+            parents: slot.extra.map_or(&[], |e| &e.parents),
+            unshared: slot.extra.is_none(),
         };
         self.walk_shares(&view, &resolved, &self.records, true, &mut |share| {
             out.push(share);
