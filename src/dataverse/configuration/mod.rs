@@ -6,8 +6,8 @@
 //! what the references leave open. It is written as a [`DataverseModel`](model::DataverseModel)
 //! document ([`model`]), validated and compiled by [`compile`] into a
 //! [`DataversePolicy`](policy::DataversePolicy) ([`policy`]): dense indices, business units as
-//! pre-order intervals, each user's grants in one contiguous run. Nothing on the decision path
-//! hashes or allocates.
+//! pre-order intervals, each user's facts and grants side by side in one row ([`users`]).
+//! Nothing on the decision path hashes or allocates.
 //!
 //! The snapshot is immutable and `Send + Sync`. A change to the configuration (a membership, a
 //! role assignment, a role cell, a business unit) does not recompile it: [`delta`] derives a new
@@ -18,7 +18,7 @@
 //! privileges ([`misc`]) compile into indexes of their own that the snapshot holds.
 //! [`names`] is the rule for table, column and privilege names (one spelling reaches one
 //! thing); [`limits`] bounds what a document may make a build allocate; [`role_cells`] stores
-//! only the cells a role sets. [`error`] holds the build errors, [`stats`] the memory a
+//! only the cells a role sets, three bits per privilege. [`error`] holds the build errors, [`stats`] the memory a
 //! snapshot holds.
 //! [`builders`] makes the document's parts in Rust, without struct literals.
 
