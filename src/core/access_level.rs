@@ -48,6 +48,20 @@ impl AccessLevel {
         AccessLevel::Organization,
     ];
 
+    /// The level numbered `number` (its discriminant: None 0 … Organization 4), as compiled
+    /// role cells store it; `None` for any other number.
+    #[inline]
+    pub(crate) fn from_number(number: u32) -> Option<AccessLevel> {
+        match number {
+            0 => Some(AccessLevel::None),
+            1 => Some(AccessLevel::User),
+            2 => Some(AccessLevel::BusinessUnit),
+            3 => Some(AccessLevel::ParentChild),
+            4 => Some(AccessLevel::Organization),
+            _ => None,
+        }
+    }
+
     /// Whether this level covers everything `other` covers (R2.2).
     #[inline]
     pub fn includes(self, other: AccessLevel) -> bool {

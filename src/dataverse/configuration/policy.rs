@@ -71,14 +71,7 @@ impl Cell {
     /// The level, `None` when the cell is not applicable.
     #[inline]
     pub(crate) fn get(self) -> Option<AccessLevel> {
-        match self.0 {
-            0 => Some(AccessLevel::None),
-            1 => Some(AccessLevel::User),
-            2 => Some(AccessLevel::BusinessUnit),
-            3 => Some(AccessLevel::ParentChild),
-            4 => Some(AccessLevel::Organization),
-            _ => None,
-        }
+        AccessLevel::from_number(u32::from(self.0))
     }
 }
 

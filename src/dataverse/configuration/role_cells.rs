@@ -71,14 +71,7 @@ impl Packed {
         if bit >= 8 {
             return None;
         }
-        match (self.0 >> (3 * bit)) & 0b111 {
-            0 => Some(AccessLevel::None),
-            1 => Some(AccessLevel::User),
-            2 => Some(AccessLevel::BusinessUnit),
-            3 => Some(AccessLevel::ParentChild),
-            4 => Some(AccessLevel::Organization),
-            _ => None,
-        }
+        AccessLevel::from_number((self.0 >> (3 * bit)) & 0b111)
     }
 }
 

@@ -58,13 +58,7 @@ const ORGANIZATION: u32 = AccessLevel::Organization as u32;
 
 /// The level a packed cell value names (`USER..=ORGANIZATION`).
 fn level_of(value: u32) -> AccessLevel {
-    match value {
-        USER => AccessLevel::User,
-        BUSINESS_UNIT => AccessLevel::BusinessUnit,
-        PARENT_CHILD => AccessLevel::ParentChild,
-        ORGANIZATION => AccessLevel::Organization,
-        _ => AccessLevel::None,
-    }
+    AccessLevel::from_number(value).unwrap_or(AccessLevel::None)
 }
 
 impl DataversePolicy {
