@@ -81,6 +81,41 @@ impl UserChunk {
         self.grants.get(first..first + count).unwrap_or(&[])
     }
 
+    /// Writes row `at` in place when no clone shares this chunk and `grants` fit where the
+    /// row's grants are; `false` (nothing written) otherwise.
+    fn write_in_place(&mut self, at: usize, info: UserInfo, grants: &[GrantSource]) -> bool {
+        let Some(old) = self.rows.get(at).copied() else {
+            return false;
+        };
+        if grants.len() <= INLINE {
+            let Some(rows) = Arc::get_mut(&mut self.rows) else {
+                return false;
+            };
+            let Some(row) = rows.get_mut(at) else {
+                return false;
+            };
+            // Overflow grants the row had stay unreferenced until the chunk is next copied.
+            *row = UserRow::new(info, grants, &mut Vec::new());
+            return true;
+        }
+        if old.count as usize != grants.len() || old.count as usize <= INLINE {
+            return false;
+        }
+        let first = old.first as usize;
+        let (Some(rows), Some(all)) =
+            (Arc::get_mut(&mut self.rows), Arc::get_mut(&mut self.grants))
+        else {
+            return false;
+        };
+        let (Some(row), Some(slots)) = (rows.get_mut(at), all.get_mut(first..first + grants.len()))
+        else {
+            return false;
+        };
+        slots.copy_from_slice(grants);
+        row.info = info;
+        true
+    }
+
     /// This chunk's rows as owned vectors, with row `replace` (if any) replaced and `append`
     /// (if any) added, the grants compacted.
     fn rebuilt(
@@ -189,8 +224,13 @@ impl UserTable {
         self.len += 1;
     }
 
-    /// Replaces user `user`'s facts and grants, copying its chunk (and compacting the chunk's
-    /// grants while at it); `false` for an unknown user.
+    /// Replaces user `user`'s facts and grants; `false` for an unknown user.
+    ///
+    /// A chunk that a clone (an older snapshot) shares is copied, compacting its grants. A chunk
+    /// this table already owns alone, as after the first user of a change copied it, is
+    /// written in place when the new grants fit where the old ones were (in the row, or the
+    /// same number of overflow grants), so a change that re-derives every member of a team
+    /// copies each chunk once, not once per member.
     pub(crate) fn set(&mut self, user: u32, info: UserInfo, grants: &[GrantSource]) -> bool {
         let index = user as usize;
         let Some(chunk) = self.chunks.get_mut(index / CHUNK) else {
@@ -199,6 +239,9 @@ impl UserTable {
         let within = index % CHUNK;
         if within >= chunk.rows.len() {
             return false;
+        }
+        if chunk.write_in_place(within, info, grants) {
+            return true;
         }
         *chunk = chunk.rebuilt(Some((within, info, grants)), None);
         true
@@ -286,6 +329,39 @@ mod tests {
         }
         assert!(table.row(users as u32).is_none());
         assert!(table.grants(users as u32).is_empty());
+    }
+
+    /// Once a change has copied a chunk, later writes to it go in place (inline grants, or the
+    /// same number of overflow grants) and still leave the older snapshot untouched.
+    #[test]
+    fn writes_after_the_first_copy_go_in_place() {
+        let mut builder = UserTableBuilder::default();
+        for u in 0..8u32 {
+            let grants: Vec<GrantSource> = (0..u % 4).map(|k| grant(u * 10 + k)).collect();
+            builder.push(info(u), &grants);
+        }
+        let mut table = builder.finish();
+        let before = table.clone();
+        assert!(table.set(1, info(50), &[grant(7)]));
+        assert!(table.set(3, info(51), &[grant(8), grant(9), grant(10)]));
+        assert!(table.set(7, info(52), &[]));
+        assert!(table.set(2, info(53), &[grant(11), grant(12), grant(13)]));
+        let roles =
+            |t: &UserTable, u: u32| -> Vec<u32> { t.grants(u).iter().map(|g| g.role).collect() };
+        assert_eq!(roles(&table, 1), [7]);
+        assert_eq!(roles(&table, 3), [8, 9, 10]);
+        assert!(roles(&table, 7).is_empty());
+        assert_eq!(roles(&table, 2), [11, 12, 13]);
+        assert_eq!(table.get(3).map(|i| i.business_unit), Some(51));
+        for u in 0..8u32 {
+            let expected: Vec<u32> = (0..u % 4).map(|k| u * 10 + k).collect();
+            assert_eq!(roles(&before, u), expected, "the older snapshot, user {u}");
+            assert_eq!(before.get(u as usize).map(|i| i.business_unit), Some(u));
+        }
+        for u in [0u32, 4, 5, 6] {
+            let expected: Vec<u32> = (0..u % 4).map(|k| u * 10 + k).collect();
+            assert_eq!(roles(&table, u), expected, "untouched user {u}");
+        }
     }
 
     /// The facts row is as small as the module docs say.
