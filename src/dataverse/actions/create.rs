@@ -112,8 +112,9 @@ impl DataversePolicy {
             return Err(RecordReason::UnknownTable(table));
         };
         let (phantom_owner, owner_unit) = match owner {
-            PrincipalId::User(o) => match self.users.get(o.index()) {
-                Some(ou) => (Owner::User(o.0), ou.business_unit),
+            // The unit alone: a cache hit where the owner's whole entry would be a miss.
+            PrincipalId::User(o) => match self.users.unit(o.index()) {
+                Some(unit) => (Owner::User(o.0), unit),
                 None => return Err(RecordReason::UnknownOwner(owner)),
             },
             PrincipalId::Team(t) => match self.teams.get(t.index()) {

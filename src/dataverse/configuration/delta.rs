@@ -222,7 +222,7 @@ impl Configuration {
 
     /// [`rederive`](Self::rederive) with `direct` as the user's direct assignments.
     fn rederive_with(&mut self, user: u32, direct: &[(u32, u32)]) {
-        let Some(info) = self.users.get(user as usize).copied() else {
+        let Some(info) = self.users.get(user as usize) else {
             return;
         };
         let derived = derive_grants(&self.grant_inputs(), user, info.business_unit, direct);

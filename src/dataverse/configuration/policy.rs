@@ -107,8 +107,9 @@ pub enum Admission {
     OnlyOwnerTeamRoles,
 }
 
-/// A user's decision facts: 16 bytes, kept beside the user's grants (see
-/// [`UserTable`](super::users::UserTable)) so one read brings both.
+/// A user's decision facts. The [`UserTable`](super::users::UserTable) keeps the business unit
+/// apart and the rest as a 12-byte [`header`](Self::header) in front of the user's grants, so
+/// one read brings both.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct UserInfo {
     pub(crate) business_unit: u32,
@@ -160,6 +161,49 @@ impl UserInfo {
             ViaKind::TeamMemberInheritance => Via::TeamMemberInheritance(team),
         };
         Some((self.sysadmin_role, via))
+    }
+
+    /// Everything but the business unit as three words: the header entry the
+    /// [`UserTable`](super::users::UserTable) stores in front of the user's grants, which are
+    /// three words too, so header and grants lie in one run (see its module docs).
+    pub(crate) fn header(&self) -> GrantSource {
+        let flags =
+            self.admission as u32 | (self.sysadmin_via as u32) << 8 | u32::from(self.gate.0) << 16;
+        GrantSource {
+            role: self.sysadmin_role,
+            anchor: self.sysadmin_team,
+            team: flags,
+        }
+    }
+
+    /// The facts [`header`](Self::header) encoded, in `business_unit`. Both are written by this
+    /// crate only, so an unknown number cannot occur; it would read as the strictest value
+    /// (not admitted, no System Administrator role).
+    #[inline]
+    pub(crate) fn from_header(business_unit: u32, header: &GrantSource) -> UserInfo {
+        let flags = header.team;
+        let admission = match flags & 0xff {
+            0 => Admission::Admitted,
+            1 => Admission::Disabled,
+            2 => Admission::Unlicensed,
+            3 => Admission::NotInSecurityGroup,
+            4 => Admission::NoSecurityRole,
+            _ => Admission::OnlyOwnerTeamRoles,
+        };
+        let (sysadmin_role, sysadmin_via) = match (flags >> 8) & 0xff {
+            0 => (header.role, ViaKind::Direct),
+            1 => (header.role, ViaKind::Team),
+            2 => (header.role, ViaKind::TeamMemberInheritance),
+            _ => (NO_ROLE, ViaKind::Direct),
+        };
+        UserInfo {
+            business_unit,
+            sysadmin_role,
+            sysadmin_team: header.anchor,
+            admission,
+            sysadmin_via,
+            gate: UserGate((flags >> 16) as u8),
+        }
     }
 
     /// This user with `admission` as their admission.

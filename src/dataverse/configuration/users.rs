@@ -1,16 +1,23 @@
 //! [`UserTable`]: every user's decision facts and role grants, side by side.
 //!
 //! A record decision starts from the user: admitted? System Administrator? which grants? and
-//! then reads the record owner's business unit. At a million users each of those reads is a
-//! cache miss, so they are laid out to take as few as possible: a user's [`UserInfo`] (16
-//! bytes) and their grants sit in one 48-byte row when they hold at most [`INLINE`] grants (most
-//! users: a role or two of their own), and the grants of larger holders lie contiguously in the
-//! chunk beside the rows. Reading a user is then one row (one or two cache lines, next to each
-//! other) instead of a row and then a second, dependent, read of the grants; reading a record
-//! owner's unit is one row. The row costs what a 16-byte row plus a separate 8-byte position
-//! plus two separate grants would.
+//! then reads the record owner's business unit. At a million users the table is larger than the
+//! processor's caches, and each random read of it that misses costs as much as the rest of the
+//! decision, so the layout is chosen for how few misses a decision takes:
 //!
-//! Rows are grouped in shared chunks of [`CHUNK`] users, as in [`Csr`](crate::core::csr::Csr): a
+//! - A user's facts (a 12-byte header: admission, environment gate, System Administrator role)
+//!   and all their grants (12 bytes each) lie in one run, `entries[starts[u]..starts[u + 1]]`,
+//!   so reading a user is one miss however many grants they hold: the lines after the first
+//!   are adjacent and their addresses known at once, so they are fetched together. (Rows of a
+//!   fixed size with the grants of larger holders elsewhere take a second, dependent, miss for
+//!   every user above the fixed count.)
+//! - The `starts` and the business units are separate arrays of 4 bytes per user, small
+//!   enough to stay in the last-level cache at a million users. A record owner's unit, which
+//!   every record decision checks, is then a cache hit rather than a read of the owner's run.
+//!
+//! A user holding `g` grants costs `4 + 4 + 12 × (1 + g)` bytes: 44 for two grants.
+//!
+//! Users are grouped in shared chunks of [`CHUNK`], as in [`Csr`](crate::core::csr::Csr): a
 //! configuration change copies the chunk of each user it re-derives and shares the rest with the
 //! snapshot before it.
 
@@ -19,123 +26,126 @@ use std::sync::Arc;
 use crate::core::csr::CHUNK;
 use crate::dataverse::configuration::policy::{GrantSource, UserInfo};
 
-/// Grants held in the row itself; see the module docs.
-const INLINE: usize = 2;
-
-/// One user: facts, and the grants (in the row, or where they are in the chunk).
-#[derive(Debug, Clone, Copy)]
-struct UserRow {
-    info: UserInfo,
-    /// The grants when `count <= INLINE`, the rest unused.
-    inline: [GrantSource; INLINE],
-    /// Where the grants start in the chunk when `count > INLINE`.
-    first: u32,
-    count: u32,
-}
-
-impl UserRow {
-    fn new(info: UserInfo, grants: &[GrantSource], chunk_grants: &mut Vec<GrantSource>) -> Self {
-        let count = u32::try_from(grants.len()).unwrap_or(0);
-        let mut inline = [GrantSource::direct(0, 0); INLINE];
-        let mut first = 0;
-        match inline.get_mut(..grants.len()) {
-            Some(slots) => slots.copy_from_slice(grants),
-            None => {
-                first = u32::try_from(chunk_grants.len()).unwrap_or(u32::MAX);
-                chunk_grants.extend_from_slice(grants);
-            }
-        }
-        UserRow {
-            info,
-            inline,
-            first,
-            count,
-        }
-    }
-}
-
-/// Rows `CHUNK × k ..` and the grants of those that hold more than [`INLINE`]. Both are
-/// shared slices: the table's chunk list points straight at the rows, so reading a user is
-/// one pointer from the list (which stays in cache) and then the row.
+/// Users `CHUNK × k ..`: each one's header and grants in `entries`, and business unit. The
+/// three are shared slices, so a clone of the table (an older snapshot) shares them.
 #[derive(Debug, Clone)]
 struct UserChunk {
-    rows: Arc<[UserRow]>,
-    grants: Arc<[GrantSource]>,
+    /// `starts[i]..starts[i + 1]` is user `i`'s run in `entries`: the header, then the grants.
+    starts: Arc<[u32]>,
+    units: Arc<[u32]>,
+    entries: Arc<[GrantSource]>,
+}
+
+/// A chunk being filled, user by user.
+#[derive(Debug, Default)]
+struct ChunkParts {
+    starts: Vec<u32>,
+    units: Vec<u32>,
+    entries: Vec<GrantSource>,
+}
+
+impl ChunkParts {
+    fn push(&mut self, info: &UserInfo, grants: &[GrantSource]) {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        self.units.push(info.business_unit);
+        self.entries.push(info.header());
+        self.entries.extend_from_slice(grants);
+        self.starts
+            .push(u32::try_from(self.entries.len()).unwrap_or(u32::MAX));
+    }
+
+    fn len(&self) -> usize {
+        self.units.len()
+    }
+
+    fn finish(self) -> UserChunk {
+        UserChunk {
+            starts: self.starts.into(),
+            units: self.units.into(),
+            entries: self.entries.into(),
+        }
+    }
 }
 
 impl UserChunk {
-    fn new(rows: Vec<UserRow>, grants: Vec<GrantSource>) -> UserChunk {
-        UserChunk {
-            rows: rows.into(),
-            grants: grants.into(),
-        }
+    fn len(&self) -> usize {
+        self.units.len()
+    }
+
+    /// User `at`'s header and grants.
+    #[inline]
+    fn run(&self, at: usize) -> Option<(&GrantSource, &[GrantSource])> {
+        let (&first, &end) = (self.starts.get(at)?, self.starts.get(at + 1)?);
+        self.entries
+            .get(first as usize..end as usize)?
+            .split_first()
     }
 
     #[inline]
-    fn grants_of<'a>(&'a self, row: &'a UserRow) -> &'a [GrantSource] {
-        let count = row.count as usize;
-        if let Some(inline) = row.inline.get(..count) {
-            return inline;
-        }
-        let first = row.first as usize;
-        self.grants.get(first..first + count).unwrap_or(&[])
+    fn row(&self, at: usize) -> Option<(UserInfo, &[GrantSource])> {
+        let unit = *self.units.get(at)?;
+        let (header, grants) = self.run(at)?;
+        Some((UserInfo::from_header(unit, header), grants))
     }
 
-    /// Writes row `at` in place when no clone shares this chunk and `grants` fit where the
-    /// row's grants are; `false` (nothing written) otherwise.
-    fn write_in_place(&mut self, at: usize, info: UserInfo, grants: &[GrantSource]) -> bool {
-        let Some(old) = self.rows.get(at).copied() else {
+    /// Writes user `at` in place when no clone shares this chunk and the user holds as many
+    /// grants as before; `false` (nothing written) otherwise.
+    fn write_in_place(&mut self, at: usize, info: &UserInfo, grants: &[GrantSource]) -> bool {
+        let Some((_, old)) = self.run(at) else {
             return false;
         };
-        if grants.len() <= INLINE {
-            let Some(rows) = Arc::get_mut(&mut self.rows) else {
-                return false;
-            };
-            let Some(row) = rows.get_mut(at) else {
-                return false;
-            };
-            // Overflow grants the row had stay unreferenced until the chunk is next copied.
-            *row = UserRow::new(info, grants, &mut Vec::new());
-            return true;
-        }
-        if old.count as usize != grants.len() || old.count as usize <= INLINE {
+        if old.len() != grants.len() {
             return false;
         }
-        let first = old.first as usize;
-        let (Some(rows), Some(all)) =
-            (Arc::get_mut(&mut self.rows), Arc::get_mut(&mut self.grants))
-        else {
+        let first = self.starts.get(at).map_or(0, |&f| f as usize);
+        let (Some(units), Some(entries)) = (
+            Arc::get_mut(&mut self.units),
+            Arc::get_mut(&mut self.entries),
+        ) else {
             return false;
         };
-        let (Some(row), Some(slots)) = (rows.get_mut(at), all.get_mut(first..first + grants.len()))
-        else {
+        let (Some(unit), Some(run)) = (
+            units.get_mut(at),
+            entries.get_mut(first..first + 1 + grants.len()),
+        ) else {
             return false;
         };
-        slots.copy_from_slice(grants);
-        row.info = info;
+        *unit = info.business_unit;
+        if let Some((header, rest)) = run.split_first_mut() {
+            *header = info.header();
+            rest.copy_from_slice(grants);
+        }
         true
     }
 
-    /// This chunk's rows as owned vectors, with row `replace` (if any) replaced and `append`
-    /// (if any) added, the grants compacted.
+    /// This chunk's users again, with user `replace` (if any) replaced and `append` (if any)
+    /// added.
     fn rebuilt(
         &self,
-        replace: Option<(usize, UserInfo, &[GrantSource])>,
-        append: Option<(UserInfo, &[GrantSource])>,
+        replace: Option<(usize, &UserInfo, &[GrantSource])>,
+        append: Option<(&UserInfo, &[GrantSource])>,
     ) -> UserChunk {
-        let mut rows = Vec::with_capacity(self.rows.len() + 1);
-        let mut grants = Vec::with_capacity(self.grants.len());
-        for (r, row) in self.rows.iter().enumerate() {
-            let (info, items) = match replace {
-                Some((at, info, items)) if at == r => (info, items),
-                _ => (row.info, self.grants_of(row)),
-            };
-            rows.push(UserRow::new(info, items, &mut grants));
+        let mut parts = ChunkParts {
+            starts: Vec::with_capacity(self.starts.len() + 1),
+            units: Vec::with_capacity(self.units.len() + 1),
+            entries: Vec::with_capacity(self.entries.len() + 1),
+        };
+        for at in 0..self.len() {
+            match replace {
+                Some((r, info, grants)) if r == at => parts.push(info, grants),
+                _ => {
+                    if let Some((info, grants)) = self.row(at) {
+                        parts.push(&info, grants);
+                    }
+                }
+            }
         }
-        if let Some((info, items)) = append {
-            rows.push(UserRow::new(info, items, &mut grants));
+        if let Some((info, grants)) = append {
+            parts.push(info, grants);
         }
-        UserChunk::new(rows, grants)
+        parts.finish()
     }
 }
 
@@ -150,29 +160,27 @@ pub(crate) struct UserTable {
 #[derive(Debug, Default)]
 pub(crate) struct UserTableBuilder {
     table: UserTable,
-    rows: Vec<UserRow>,
-    grants: Vec<GrantSource>,
+    chunk: ChunkParts,
 }
 
 impl UserTableBuilder {
     /// Appends the next user.
     pub(crate) fn push(&mut self, info: UserInfo, grants: &[GrantSource]) {
-        self.rows.push(UserRow::new(info, grants, &mut self.grants));
+        self.chunk.push(&info, grants);
         self.table.len += 1;
-        if self.rows.len() == CHUNK {
+        if self.chunk.len() == CHUNK {
             self.flush();
         }
     }
 
     fn flush(&mut self) {
-        let rows = std::mem::take(&mut self.rows);
-        let grants = std::mem::take(&mut self.grants);
-        self.table.chunks.push(UserChunk::new(rows, grants));
+        let chunk = std::mem::take(&mut self.chunk);
+        self.table.chunks.push(chunk.finish());
     }
 
     /// The finished table.
     pub(crate) fn finish(mut self) -> UserTable {
-        if !self.rows.is_empty() {
+        if self.chunk.len() > 0 {
             self.flush();
         }
         self.table
@@ -187,38 +195,50 @@ impl UserTable {
 
     /// The facts of user `index`.
     #[inline]
-    pub(crate) fn get(&self, index: usize) -> Option<&UserInfo> {
+    pub(crate) fn get(&self, index: usize) -> Option<UserInfo> {
         let chunk = self.chunks.get(index / CHUNK)?;
-        chunk.rows.get(index % CHUNK).map(|r| &r.info)
+        let unit = *chunk.units.get(index % CHUNK)?;
+        let (header, _) = chunk.run(index % CHUNK)?;
+        Some(UserInfo::from_header(unit, header))
+    }
+
+    /// The business unit of user `index`, without reading the rest of the user (a record
+    /// owner's unit; see the module docs).
+    #[inline]
+    pub(crate) fn unit(&self, index: usize) -> Option<u32> {
+        let chunk = self.chunks.get(index / CHUNK)?;
+        chunk.units.get(index % CHUNK).copied()
     }
 
     /// The role grants of `user` (direct first, then through each team); empty for an unknown
     /// user.
     #[inline]
     pub(crate) fn grants(&self, user: u32) -> &[GrantSource] {
-        self.row(user).map_or(&[], |(_, grants)| grants)
+        let index = user as usize;
+        self.chunks
+            .get(index / CHUNK)
+            .and_then(|chunk| chunk.run(index % CHUNK))
+            .map_or(&[], |(_, grants)| grants)
     }
 
-    /// The facts and grants of `user`, in one read of its row.
+    /// The facts and grants of `user`, in one read of its run.
     #[inline]
-    pub(crate) fn row(&self, user: u32) -> Option<(&UserInfo, &[GrantSource])> {
+    pub(crate) fn row(&self, user: u32) -> Option<(UserInfo, &[GrantSource])> {
         let index = user as usize;
-        let chunk = self.chunks.get(index / CHUNK)?;
-        let row = chunk.rows.get(index % CHUNK)?;
-        Some((&row.info, chunk.grants_of(row)))
+        self.chunks.get(index / CHUNK)?.row(index % CHUNK)
     }
 
     /// Appends a user, copying the last chunk (a configuration change adds users one at a time;
     /// a build uses [`UserTableBuilder`]).
     pub(crate) fn push(&mut self, info: UserInfo, grants: &[GrantSource]) {
         match self.chunks.last_mut() {
-            Some(last) if last.rows.len() < CHUNK => {
-                *last = last.rebuilt(None, Some((info, grants)));
+            Some(last) if last.len() < CHUNK => {
+                *last = last.rebuilt(None, Some((&info, grants)));
             }
             _ => {
-                let mut chunk_grants = Vec::new();
-                let row = UserRow::new(info, grants, &mut chunk_grants);
-                self.chunks.push(UserChunk::new(vec![row], chunk_grants));
+                let mut parts = ChunkParts::default();
+                parts.push(&info, grants);
+                self.chunks.push(parts.finish());
             }
         }
         self.len += 1;
@@ -226,10 +246,9 @@ impl UserTable {
 
     /// Replaces user `user`'s facts and grants; `false` for an unknown user.
     ///
-    /// A chunk that a clone (an older snapshot) shares is copied, compacting its grants. A chunk
-    /// this table already owns alone, as after the first user of a change copied it, is
-    /// written in place when the new grants fit where the old ones were (in the row, or the
-    /// same number of overflow grants), so a change that re-derives every member of a team
+    /// A chunk that a clone (an older snapshot) shares is copied. A chunk this table already
+    /// owns alone, as after the first user of a change copied it, is written in place when the
+    /// user holds as many grants as before, so a change that re-derives every member of a team
     /// copies each chunk once, not once per member.
     pub(crate) fn set(&mut self, user: u32, info: UserInfo, grants: &[GrantSource]) -> bool {
         let index = user as usize;
@@ -237,13 +256,13 @@ impl UserTable {
             return false;
         };
         let within = index % CHUNK;
-        if within >= chunk.rows.len() {
+        if within >= chunk.len() {
             return false;
         }
-        if chunk.write_in_place(within, info, grants) {
+        if chunk.write_in_place(within, &info, grants) {
             return true;
         }
-        *chunk = chunk.rebuilt(Some((within, info, grants)), None);
+        *chunk = chunk.rebuilt(Some((within, &info, grants)), None);
         true
     }
 
@@ -254,9 +273,10 @@ impl UserTable {
                 .chunks
                 .iter()
                 .map(|c| {
-                    4 * std::mem::size_of::<usize>()
-                        + c.rows.len() * std::mem::size_of::<UserRow>()
-                        + c.grants.len() * std::mem::size_of::<GrantSource>()
+                    // Each `Arc` allocation's two reference counts.
+                    3 * 2 * std::mem::size_of::<usize>()
+                        + (c.starts.len() + c.units.len()) * std::mem::size_of::<u32>()
+                        + c.entries.len() * std::mem::size_of::<GrantSource>()
                 })
                 .sum::<usize>()
     }
@@ -331,8 +351,8 @@ mod tests {
         assert!(table.grants(users as u32).is_empty());
     }
 
-    /// Once a change has copied a chunk, later writes to it go in place (inline grants, or the
-    /// same number of overflow grants) and still leave the older snapshot untouched.
+    /// Once a change has copied a chunk, later writes to it go in place (as many grants as
+    /// before) or copy the chunk again, and either way leave the older snapshot untouched.
     #[test]
     fn writes_after_the_first_copy_go_in_place() {
         let mut builder = UserTableBuilder::default();
@@ -364,10 +384,54 @@ mod tests {
         }
     }
 
-    /// The facts row is as small as the module docs say.
+    /// A user's entry costs what the module docs say: a 12-byte header, 12 bytes per grant,
+    /// and four bytes each of start and unit.
     #[test]
-    fn rows_are_compact() {
-        assert_eq!(std::mem::size_of::<UserInfo>(), 16);
-        assert_eq!(std::mem::size_of::<UserRow>(), 48);
+    fn entries_are_compact() {
+        assert_eq!(std::mem::size_of::<GrantSource>(), 12);
+        let mut builder = UserTableBuilder::default();
+        for u in 0..CHUNK as u32 {
+            builder.push(info(u), &[grant(u), grant(u + 1)]);
+        }
+        let table = builder.finish();
+        let per_user = table.heap_bytes() / CHUNK;
+        assert_eq!(per_user, 4 + 4 + 12 * 3);
+    }
+
+    /// Every admission, System Administrator holding and gate survives the header encoding.
+    #[test]
+    fn headers_keep_every_fact() {
+        let admissions = [
+            Admission::Admitted,
+            Admission::Disabled,
+            Admission::Unlicensed,
+            Admission::NotInSecurityGroup,
+            Admission::NoSecurityRole,
+            Admission::OnlyOwnerTeamRoles,
+        ];
+        let holdings = [
+            None,
+            Some((3, Via::Direct)),
+            Some((4, Via::Team(TeamId(9)))),
+            Some((5, Via::TeamMemberInheritance(TeamId(u32::MAX - 1)))),
+        ];
+        for admission in admissions {
+            for held in holdings {
+                for gate_bits in 0..16u8 {
+                    let gate = UserGate::new(
+                        gate_bits & 1 != 0,
+                        gate_bits & 2 != 0,
+                        gate_bits & 4 != 0,
+                        gate_bits & 8 != 0,
+                    );
+                    let facts = UserInfo::new(77, admission, gate).with_system_administrator(held);
+                    let back = UserInfo::from_header(77, &facts.header());
+                    assert_eq!(back.business_unit, 77);
+                    assert_eq!(back.admission, admission);
+                    assert_eq!(back.gate, gate);
+                    assert_eq!(back.system_administrator(), held);
+                }
+            }
+        }
     }
 }

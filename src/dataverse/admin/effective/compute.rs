@@ -172,7 +172,7 @@ impl DataversePolicy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn effective_access(&self, user: UserId) -> EffectiveAccess {
-        let info = self.users.get(user.index()).copied();
+        let info = self.users.get(user.index());
         let admission = info.map(|u| u.admission);
         let admitted = admission == Some(Admission::Admitted);
         let sysadmin = info.and_then(|u| u.system_administrator());
