@@ -11,10 +11,17 @@
 //! that case correct, not the common path: copying a branch touches the reference count of each
 //! of its children, each in its own cache line, which is what made a write cost microseconds.
 //!
-//! Nodes are 128 wide rather than 32 because the elements are small (4 to 16 bytes): a node's
-//! own header (48 bytes) then costs under half a byte per element, and a million elements sit
-//! three levels deep instead of four. Copying a wider node costs more, but that is the rare
-//! case.
+//! A node is a shared slice of exactly 128 elements or children, and a branch holds its
+//! children's slice pointers inline. Reading an element therefore follows one pointer per level
+//! straight to the next array: the branches of a million-element vector (a few hundred
+//! kilobytes) stay in cache, and the leaf holding the element is the only miss. (A node behind
+//! a pointer of its own, holding a pointer to its array, took two misses per leaf: the node,
+//! then the array.) A leaf's slots at or past the vector's length hold `T::default()` and are
+//! never read; a branch's children past it are [`Node::Empty`].
+//!
+//! Nodes are 128 wide rather than 32 because the elements are small (4 to 24 bytes): a node's
+//! reference counts then cost well under a byte per element, and a million elements sit three
+//! levels deep instead of four. Copying a wider node costs more, but that is the rare case.
 
 use std::sync::Arc;
 
@@ -22,44 +29,49 @@ const BITS: u32 = 7;
 const WIDTH: usize = 1 << BITS;
 const MASK: usize = WIDTH - 1;
 
+/// A node of the trie; see the module docs.
 #[derive(Debug, Clone)]
 enum Node<T> {
-    Leaf(Vec<T>),
-    Branch(Vec<Arc<Node<T>>>),
+    /// `WIDTH` elements.
+    Leaf(Arc<[T]>),
+    /// `WIDTH` children.
+    Branch(Arc<[Node<T>]>),
+    /// No element below: a child past the end, or the root of an empty vector.
+    Empty,
 }
 
 /// A persistent vector of `T`; see the module docs.
 #[derive(Debug, Clone)]
 pub(crate) struct PVec<T> {
-    root: Arc<Node<T>>,
+    root: Node<T>,
     len: usize,
     /// `BITS ×` the number of branch levels above the leaves.
     shift: u32,
 }
 
-impl<T: Clone> Default for PVec<T> {
+impl<T> Default for PVec<T> {
     fn default() -> Self {
         PVec {
-            root: Arc::new(Node::Leaf(Vec::new())),
+            root: Node::Empty,
             len: 0,
             shift: 0,
         }
     }
 }
 
-impl<T: Clone> PVec<T> {
+impl<T: Clone + Default> PVec<T> {
     /// Number of elements.
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    /// The element at `index`, in O(log32 len).
+    /// The element at `index`, in O(log128 len).
     #[inline]
     pub(crate) fn get(&self, index: usize) -> Option<&T> {
         if index >= self.len {
             return None;
         }
-        let mut node = &*self.root;
+        let mut node = &self.root;
         let mut level = self.shift;
         loop {
             match node {
@@ -68,16 +80,14 @@ impl<T: Clone> PVec<T> {
                     node = children.get((index >> level) & MASK)?;
                     level = level.saturating_sub(BITS);
                 }
+                Node::Empty => return None,
             }
         }
     }
 
     /// Replaces the element at `index`; `false` (and no change) when out of range.
     pub(crate) fn set(&mut self, index: usize, value: T) -> bool {
-        if index >= self.len {
-            return false;
-        }
-        set_in(&mut self.root, self.shift, index, value)
+        self.update(index, |slot| *slot = value)
     }
 
     /// Appends an element.
@@ -85,9 +95,15 @@ impl<T: Clone> PVec<T> {
         let capacity = 1usize << (self.shift + BITS);
         if self.len == capacity {
             // The tree is full: a new root with the old one as its first child.
-            let old = std::mem::replace(&mut self.root, Arc::new(Node::Branch(Vec::new())));
-            let path = new_path(self.shift, value);
-            self.root = Arc::new(Node::Branch(vec![old, path]));
+            let old = std::mem::replace(&mut self.root, Node::Empty);
+            let mut children = empty_children();
+            if let Some(first) = children.first_mut() {
+                *first = old;
+            }
+            if let Some(second) = children.get_mut(1) {
+                *second = new_path(self.shift, self.len, value);
+            }
+            self.root = Node::Branch(children.into());
             self.shift += BITS;
         } else {
             push_in(&mut self.root, self.shift, self.len, value);
@@ -101,13 +117,19 @@ impl<T: Clone> PVec<T> {
         if index >= self.len {
             return false;
         }
-        update_in(&mut self.root, self.shift, index, edit)
+        match slot_mut(&mut self.root, self.shift, index) {
+            Some(slot) => {
+                edit(slot);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Removes and returns the last element. Emptied nodes stay in place for the next push.
     pub(crate) fn pop(&mut self) -> Option<T> {
         let last = self.len.checked_sub(1)?;
-        let value = pop_in(&mut self.root, self.shift, last)?;
+        let value = std::mem::take(slot_mut(&mut self.root, self.shift, last)?);
         self.len = last;
         Some(value)
     }
@@ -126,108 +148,82 @@ impl<T: Clone> PVec<T> {
     /// deep an element's own pointers are copied).
     pub(crate) fn deep_clone_with(&self, copy: &impl Fn(&T) -> T) -> PVec<T> {
         PVec {
-            root: Arc::new(deep_node(&self.root, copy)),
+            root: deep_node(&self.root, copy),
             len: self.len,
             shift: self.shift,
         }
     }
 }
 
+/// A branch's children, all [`Node::Empty`].
+fn empty_children<T>() -> Vec<Node<T>> {
+    (0..WIDTH).map(|_| Node::Empty).collect()
+}
+
 fn deep_node<T>(node: &Node<T>, copy: &impl Fn(&T) -> T) -> Node<T> {
     match node {
-        Node::Leaf(items) => {
-            let mut out = Vec::with_capacity(WIDTH);
-            out.extend(items.iter().map(copy));
-            Node::Leaf(out)
+        Node::Leaf(items) => Node::Leaf(items.iter().map(copy).collect()),
+        Node::Branch(children) => {
+            Node::Branch(children.iter().map(|c| deep_node(c, copy)).collect())
         }
-        Node::Branch(children) => Node::Branch(
-            children
-                .iter()
-                .map(|c| Arc::new(deep_node(c, copy)))
-                .collect(),
-        ),
+        Node::Empty => Node::Empty,
     }
 }
 
 fn node_bytes<T>(node: &Node<T>) -> usize {
+    // An `Arc` allocation's two reference counts.
+    let counts = 2 * std::mem::size_of::<usize>();
     match node {
-        Node::Leaf(items) => {
-            std::mem::size_of::<Node<T>>() + items.capacity() * std::mem::size_of::<T>()
-        }
+        Node::Leaf(items) => counts + items.len() * std::mem::size_of::<T>(),
         Node::Branch(children) => {
-            std::mem::size_of::<Node<T>>()
-                + children.capacity() * std::mem::size_of::<Arc<Node<T>>>()
-                + children.iter().map(|c| node_bytes(c)).sum::<usize>()
+            counts
+                + children.len() * std::mem::size_of::<Node<T>>()
+                + children.iter().map(node_bytes).sum::<usize>()
         }
+        Node::Empty => 0,
     }
 }
 
-fn new_path<T>(level: u32, value: T) -> Arc<Node<T>> {
+/// The nodes from `level` down to a leaf holding `value` at `index`, the rest empty.
+fn new_path<T: Default>(level: u32, index: usize, value: T) -> Node<T> {
     if level == 0 {
-        let mut items = Vec::with_capacity(WIDTH);
-        items.push(value);
-        Arc::new(Node::Leaf(items))
-    } else {
-        Arc::new(Node::Branch(vec![new_path(level - BITS, value)]))
-    }
-}
-
-fn set_in<T: Clone>(node: &mut Arc<Node<T>>, level: u32, index: usize, value: T) -> bool {
-    match Arc::make_mut(node) {
-        Node::Leaf(items) => match items.get_mut(index & MASK) {
-            Some(slot) => {
-                *slot = value;
-                true
-            }
-            None => false,
-        },
-        Node::Branch(children) => match children.get_mut((index >> level) & MASK) {
-            Some(child) => set_in(child, level.saturating_sub(BITS), index, value),
-            None => false,
-        },
-    }
-}
-
-fn update_in<T: Clone>(
-    node: &mut Arc<Node<T>>,
-    level: u32,
-    index: usize,
-    edit: impl FnOnce(&mut T),
-) -> bool {
-    match Arc::make_mut(node) {
-        Node::Leaf(items) => match items.get_mut(index & MASK) {
-            Some(slot) => {
-                edit(slot);
-                true
-            }
-            None => false,
-        },
-        Node::Branch(children) => match children.get_mut((index >> level) & MASK) {
-            Some(child) => update_in(child, level.saturating_sub(BITS), index, edit),
-            None => false,
-        },
-    }
-}
-
-/// Removes element `index`, which must be the last one.
-fn pop_in<T: Clone>(node: &mut Arc<Node<T>>, level: u32, index: usize) -> Option<T> {
-    match Arc::make_mut(node) {
-        Node::Leaf(items) => items.pop(),
-        Node::Branch(children) => {
-            let child = children.get_mut((index >> level) & MASK)?;
-            pop_in(child, level.saturating_sub(BITS), index)
+        let mut items: Vec<T> = (0..WIDTH).map(|_| T::default()).collect();
+        if let Some(slot) = items.get_mut(index & MASK) {
+            *slot = value;
         }
+        Node::Leaf(items.into())
+    } else {
+        let mut children = empty_children();
+        if let Some(slot) = children.get_mut((index >> level) & MASK) {
+            *slot = new_path(level - BITS, index, value);
+        }
+        Node::Branch(children.into())
     }
 }
 
-fn push_in<T: Clone>(node: &mut Arc<Node<T>>, level: u32, index: usize, value: T) {
-    match Arc::make_mut(node) {
-        Node::Leaf(items) => items.push(value),
+/// The slot of element `index`, copying the nodes on the way that an older clone shares.
+fn slot_mut<T: Clone>(node: &mut Node<T>, level: u32, index: usize) -> Option<&mut T> {
+    match node {
+        Node::Leaf(items) => Arc::make_mut(items).get_mut(index & MASK),
         Node::Branch(children) => {
-            let slot = (index >> level) & MASK;
-            match children.get_mut(slot) {
-                Some(child) => push_in(child, level.saturating_sub(BITS), index, value),
-                None => children.push(new_path(level.saturating_sub(BITS), value)),
+            let child = Arc::make_mut(children).get_mut((index >> level) & MASK)?;
+            slot_mut(child, level.saturating_sub(BITS), index)
+        }
+        Node::Empty => None,
+    }
+}
+
+fn push_in<T: Clone + Default>(node: &mut Node<T>, level: u32, index: usize, value: T) {
+    match node {
+        Node::Empty => *node = new_path(level, index, value),
+        Node::Leaf(items) => {
+            if let Some(slot) = Arc::make_mut(items).get_mut(index & MASK) {
+                *slot = value;
+            }
+        }
+        Node::Branch(children) => {
+            if let Some(child) = Arc::make_mut(children).get_mut((index >> level) & MASK) {
+                push_in(child, level.saturating_sub(BITS), index, value);
             }
         }
     }
