@@ -11,11 +11,15 @@
 //!   are adjacent and their addresses known at once, so they are fetched together. (Rows of a
 //!   fixed size with the grants of larger holders elsewhere take a second, dependent, miss for
 //!   every user above the fixed count.)
-//! - The `starts` and the business units are separate arrays of 4 bytes per user, small
-//!   enough to stay in the last-level cache at a million users. A record owner's unit, which
-//!   every record decision checks, is then a cache hit rather than a read of the owner's run.
+//! - The `starts` and the business units are separate arrays, two bytes per user when the
+//!   numbers fit (a chunk's runs under 65,536 entries, unit numbers under 65,536: every
+//!   organisation but the very largest), four bytes otherwise. At a million users they are then
+//!   4 MB together: a request touches a line of each, so at that size their lines are touched
+//!   again before the traffic to the runs pushes them out of the last-level cache, and
+//!   reading where a user's run starts, or a record owner's unit (which every record decision
+//!   checks), is a cache hit. With four bytes each (8 MB) half those reads missed.
 //!
-//! A user holding `g` grants costs `4 + 4 + 12 × (1 + g)` bytes: 44 for two grants.
+//! A user holding `g` grants costs `2 + 2 + 12 × (1 + g)` bytes: 40 for two grants.
 //!
 //! Users are grouped in shared chunks of [`CHUNK`], as in [`Csr`](crate::core::csr::Csr): a
 //! configuration change copies the chunk of each user it re-derives and shares the rest with the
@@ -26,13 +30,70 @@ use std::sync::Arc;
 use crate::core::csr::CHUNK;
 use crate::dataverse::configuration::policy::{GrantSource, UserInfo};
 
+/// A shared array of numbers, two bytes each when every one fits (see the module docs).
+#[derive(Debug, Clone)]
+enum Numbers {
+    Narrow(Arc<[u16]>),
+    Wide(Arc<[u32]>),
+}
+
+impl Numbers {
+    fn new(values: Vec<u32>) -> Numbers {
+        match values
+            .iter()
+            .map(|&v| u16::try_from(v))
+            .collect::<Result<Arc<[u16]>, _>>()
+        {
+            Ok(narrow) => Numbers::Narrow(narrow),
+            Err(_) => Numbers::Wide(values.into()),
+        }
+    }
+
+    #[inline]
+    fn get(&self, at: usize) -> Option<u32> {
+        match self {
+            Numbers::Narrow(values) => values.get(at).map(|&v| u32::from(v)),
+            Numbers::Wide(values) => values.get(at).copied(),
+        }
+    }
+
+    /// Writes `value` at `at` in place when nothing shares the array and `value` fits it;
+    /// `false` (nothing written) otherwise.
+    fn set_in_place(&mut self, at: usize, value: u32) -> bool {
+        let slot = match self {
+            Numbers::Narrow(values) => match (Arc::get_mut(values), u16::try_from(value)) {
+                (Some(values), Ok(value)) => values.get_mut(at).map(|slot| *slot = value),
+                _ => None,
+            },
+            Numbers::Wide(values) => {
+                Arc::get_mut(values).and_then(|values| values.get_mut(at).map(|s| *s = value))
+            }
+        };
+        slot.is_some()
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Numbers::Narrow(values) => values.len(),
+            Numbers::Wide(values) => values.len(),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Numbers::Narrow(values) => values.len() * 2,
+            Numbers::Wide(values) => values.len() * 4,
+        }
+    }
+}
+
 /// Users `CHUNK × k ..`: each one's header and grants in `entries`, and business unit. The
 /// three are shared slices, so a clone of the table (an older snapshot) shares them.
 #[derive(Debug, Clone)]
 struct UserChunk {
     /// `starts[i]..starts[i + 1]` is user `i`'s run in `entries`: the header, then the grants.
-    starts: Arc<[u32]>,
-    units: Arc<[u32]>,
+    starts: Numbers,
+    units: Numbers,
     entries: Arc<[GrantSource]>,
 }
 
@@ -62,8 +123,8 @@ impl ChunkParts {
 
     fn finish(self) -> UserChunk {
         UserChunk {
-            starts: self.starts.into(),
-            units: self.units.into(),
+            starts: Numbers::new(self.starts),
+            units: Numbers::new(self.units),
             entries: self.entries.into(),
         }
     }
@@ -77,7 +138,7 @@ impl UserChunk {
     /// User `at`'s header and grants.
     #[inline]
     fn run(&self, at: usize) -> Option<(&GrantSource, &[GrantSource])> {
-        let (&first, &end) = (self.starts.get(at)?, self.starts.get(at + 1)?);
+        let (first, end) = (self.starts.get(at)?, self.starts.get(at + 1)?);
         self.entries
             .get(first as usize..end as usize)?
             .split_first()
@@ -85,7 +146,7 @@ impl UserChunk {
 
     #[inline]
     fn row(&self, at: usize) -> Option<(UserInfo, &[GrantSource])> {
-        let unit = *self.units.get(at)?;
+        let unit = self.units.get(at)?;
         let (header, grants) = self.run(at)?;
         Some((UserInfo::from_header(unit, header), grants))
     }
@@ -99,21 +160,19 @@ impl UserChunk {
         if old.len() != grants.len() {
             return false;
         }
-        let first = self.starts.get(at).map_or(0, |&f| f as usize);
-        let (Some(units), Some(entries)) = (
-            Arc::get_mut(&mut self.units),
-            Arc::get_mut(&mut self.entries),
-        ) else {
+        let first = self.starts.get(at).map_or(0, |f| f as usize);
+        let end = first + 1 + grants.len();
+        // The unit goes first: it is the write that can still refuse (shared, or too wide for
+        // a narrow array), and nothing is written when it does.
+        if Arc::get_mut(&mut self.entries).is_none_or(|entries| entries.len() < end)
+            || !self.units.set_in_place(at, info.business_unit)
+        {
             return false;
-        };
-        let (Some(unit), Some(run)) = (
-            units.get_mut(at),
-            entries.get_mut(first..first + 1 + grants.len()),
-        ) else {
-            return false;
-        };
-        *unit = info.business_unit;
-        if let Some((header, rest)) = run.split_first_mut() {
+        }
+        if let Some((header, rest)) = Arc::get_mut(&mut self.entries)
+            .and_then(|entries| entries.get_mut(first..end))
+            .and_then(|run| run.split_first_mut())
+        {
             *header = info.header();
             rest.copy_from_slice(grants);
         }
@@ -197,7 +256,7 @@ impl UserTable {
     #[inline]
     pub(crate) fn get(&self, index: usize) -> Option<UserInfo> {
         let chunk = self.chunks.get(index / CHUNK)?;
-        let unit = *chunk.units.get(index % CHUNK)?;
+        let unit = chunk.units.get(index % CHUNK)?;
         let (header, _) = chunk.run(index % CHUNK)?;
         Some(UserInfo::from_header(unit, header))
     }
@@ -207,7 +266,7 @@ impl UserTable {
     #[inline]
     pub(crate) fn unit(&self, index: usize) -> Option<u32> {
         let chunk = self.chunks.get(index / CHUNK)?;
-        chunk.units.get(index % CHUNK).copied()
+        chunk.units.get(index % CHUNK)
     }
 
     /// The role grants of `user` (direct first, then through each team); empty for an unknown
@@ -275,7 +334,8 @@ impl UserTable {
                 .map(|c| {
                     // Each `Arc` allocation's two reference counts.
                     3 * 2 * std::mem::size_of::<usize>()
-                        + (c.starts.len() + c.units.len()) * std::mem::size_of::<u32>()
+                        + c.starts.heap_bytes()
+                        + c.units.heap_bytes()
                         + c.entries.len() * std::mem::size_of::<GrantSource>()
                 })
                 .sum::<usize>()
@@ -395,7 +455,36 @@ mod tests {
         }
         let table = builder.finish();
         let per_user = table.heap_bytes() / CHUNK;
-        assert_eq!(per_user, 4 + 4 + 12 * 3);
+        assert_eq!(per_user, 2 + 2 + 12 * 3);
+    }
+
+    /// Units and starts past two bytes widen their chunk's arrays, and a write that no longer
+    /// fits a narrow array copies the chunk rather than truncating the number.
+    #[test]
+    fn numbers_past_two_bytes_widen() {
+        let wide_unit = u32::from(u16::MAX) + 9;
+        let many: Vec<GrantSource> = (0..70_000).map(grant).collect();
+        let mut builder = UserTableBuilder::default();
+        builder.push(info(wide_unit), &[grant(1)]);
+        builder.push(info(3), &many);
+        builder.push(info(4), &[grant(2)]);
+        let table = builder.finish();
+        assert_eq!(table.get(0).map(|i| i.business_unit), Some(wide_unit));
+        assert_eq!(table.grants(1).len(), 70_000);
+        assert_eq!(table.grants(2).first().map(|g| g.role), Some(2));
+
+        let mut builder = UserTableBuilder::default();
+        builder.push(info(1), &[grant(1)]);
+        builder.push(info(2), &[grant(2)]);
+        let mut narrow = builder.finish();
+        let before = narrow.clone();
+        // Owned alone after the first write copies the chunk, then a unit too wide for it.
+        assert!(narrow.set(0, info(5), &[grant(7)]));
+        assert!(narrow.set(1, info(wide_unit), &[grant(8)]));
+        assert_eq!(narrow.get(1).map(|i| i.business_unit), Some(wide_unit));
+        assert_eq!(narrow.unit(0), Some(5));
+        assert_eq!(narrow.grants(1).first().map(|g| g.role), Some(8));
+        assert_eq!(before.unit(1), Some(2));
     }
 
     /// Every admission, System Administrator holding and gate survives the header encoding.
