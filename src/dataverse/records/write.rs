@@ -9,6 +9,8 @@
 
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 use crate::core::Privilege;
 use crate::dataverse::configuration::policy::SharedWith;
 
@@ -229,7 +231,7 @@ impl Version {
         let mut stored = Stored::new(info, position, facts.active);
         if !facts.parents.is_empty() {
             let parents = facts.parents.to_vec();
-            let shares = Vec::new();
+            let shares = SmallVec::new();
             if self
                 .extras
                 .edit(key as usize, |e| *e = Extra { shares, parents })
