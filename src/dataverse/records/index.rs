@@ -263,13 +263,18 @@ impl HashIndex {
         true
     }
 
-    /// A copy sharing nothing with `self`.
+    /// A copy sharing nothing with `self`. Each bucket keeps its spare room: the copy is the
+    /// store's other version, which takes the same inserts, and a bucket copied full would be
+    /// copied again by its first insert.
     pub(crate) fn deep_clone(&self) -> HashIndex {
         HashIndex {
             buckets: self.buckets.deep_clone_with(&|b| {
-                let mut copy = b.clone();
-                copy.entries.shrink_to_fit();
-                copy
+                let mut entries = Vec::with_capacity(b.entries.capacity());
+                entries.extend_from_slice(&b.entries);
+                Bucket {
+                    entries,
+                    sorted: b.sorted,
+                }
             }),
             split: self.split,
             level: self.level,
