@@ -161,7 +161,12 @@ impl Block {
             ends.reserve_exact(PER_BLOCK);
         }
         ends.push(end);
-        // As in `set`: doubling while the block fills, trimmed once full.
+        if self.text.capacity() == 0 {
+            // A block's ids are usually alike in length: room for a block of ids like its first
+            // (up to 16 KiB) is one allocation, where doubling from one id took seven.
+            self.text.reserve_exact((id.len() * PER_BLOCK).min(1 << 14));
+        }
+        // Past that as in `set`: doubling while the block fills, trimmed once full.
         self.text.push_str(id);
         if self.is_full() && self.text.capacity() > self.text.len() {
             self.text.shrink_to_fit();
