@@ -4,17 +4,23 @@
 //! low bits choose a bucket. Two ids may share a key: the id text lives once, by slot
 //! ([`Texts`](super::texts)), and a lookup compares it there.
 //!
-//! **A bucket** is a few hundred entries in one array: a long run sorted by key, searched by
-//! interpolation (keys are uniform, so the first guess lands within a few entries of the
-//! answer: one or two cache lines read), then a short sorted *tail* of at most [`TAIL`]
-//! entries at the end of the array, scanned. An insert goes into the tail (moving a few of its
-//! entries, in lines the lookup just read); when the array is full (or the tail long) the tail
-//! is merged into the run while the array is copied into a larger one, a copy growth needs
-//! anyway. Why not keep the whole bucket sorted: inserting in the middle
-//! moved half the bucket, about a kilobyte, and in a large store that is a dozen cold cache
-//! lines per insert, in each of the store's two versions. With the tail, an insert touches the
-//! lines its lookup read and the tail's, and the merge's copy is shared by the [`TAIL`]
-//! inserts before it.
+//! **A bucket** holds a few hundred entries: a *run* sorted by key in an array of its own,
+//! searched by interpolation (keys are uniform, so the first guess lands within a few entries
+//! of the answer: one or two cache lines read), and the latest [`RECENT`] entries, kept sorted
+//! in the bucket itself. An insert goes into the recent entries; when they are full, they are
+//! merged into the run, all twelve at once.
+//!
+//! Why: in a large store the run's array is somewhere cold in memory (a cache miss, and in a
+//! big heap a TLB miss too), while the buckets themselves are a small, warm array (a few
+//! hundred kilobytes at a million records). A lookup must read the run at its key, but an
+//! insert then only writes the bucket, and the store's replay of that insert on its other
+//! version (which does not look up) reads no run at all, but for one merge in twelve. Inserting
+//! into the run directly moved half of it, a dozen cold cache lines in each version; a short
+//! unsorted tail at the end of the run array was better, but still a cold line or two for each
+//! insert and each replay. A merge moves each run entry above the smallest merged one once, by
+//! stretches (`copy_within`), in place while the array has room; when it has none it copies the
+//! run into an array bigger by a sixteenth (and room for a merge), not doubling: buckets are
+//! many and full, so doubling would leave a quarter of the index allocated but unused.
 //!
 //! The buckets sit in a [`PVec`]. The store writes a version no reader holds, so a write
 //! changes its bucket in place; only when a reader still holds that version does it copy the
@@ -23,7 +29,7 @@
 //! The table grows by *linear hashing*: when the entries outnumber `LOAD ×` the buckets, the
 //! next bucket in turn splits in two on one more hash bit. Growth therefore costs one bucket
 //! per split, never a rehash of the whole table, so no write waits for O(records) work, and the
-//! index costs about 8 bytes per record plus 32 bytes per bucket (an eighth of a byte each).
+//! index costs about 8 bytes per record plus 128 bytes per bucket (about half a byte each).
 //! Buckets do not merge after deletes: a table that shrank keeps its buckets.
 
 use super::pvec::PVec;
@@ -31,11 +37,12 @@ use super::pvec::PVec;
 /// Entries per bucket, on average, before the next bucket splits.
 const LOAD: usize = 256;
 
-/// The longest tail of a bucket: 128 bytes, two or three cache lines to scan.
-const TAIL: usize = 16;
+/// How many of a bucket's latest entries it holds itself: as many as fill its two cache lines
+/// beside the run's array.
+const RECENT: usize = 12;
 
 /// One entry: the high half of the id's hash and the slot holding the id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct Entry {
     key: u32,
     slot: u32,
@@ -52,103 +59,141 @@ impl Entry {
 
 /// The entries of one bucket; see the module docs.
 ///
-/// A bucket sits in its [`PVec`] leaf directly, not behind a pointer of its own: one cache
-/// miss fewer per lookup. Copying a leaf (only while a reader holds the version written) then
-/// copies its 128 buckets, a few hundred kilobytes.
+/// Buckets sit in their [`PVec`] leaf directly, not behind pointers of their own, aligned to
+/// cache lines so a bucket is read in two lines. Copying a leaf (only while a reader holds the
+/// version written) copies its 128 buckets and their runs, a few hundred kilobytes.
 #[derive(Debug, Clone, Default)]
+#[repr(align(64))]
 struct Bucket {
-    /// `entries[..sorted]` (the run) and the rest (the tail) each sorted.
-    entries: Vec<Entry>,
-    sorted: u32,
+    /// Sorted.
+    run: Vec<Entry>,
+    /// `recent[..recent_len]`, sorted.
+    recent: [Entry; RECENT],
+    recent_len: u8,
+}
+
+const _: () = assert!(std::mem::size_of::<Bucket>() == 128);
+
+/// Where an entry is in its bucket.
+enum Place {
+    Run(usize),
+    Recent(usize),
 }
 
 impl Bucket {
-    /// A bucket holding exactly `entries`, which are sorted.
-    fn exact(entries: impl Iterator<Item = Entry>) -> Bucket {
-        let mut entries: Vec<Entry> = entries.collect();
-        entries.shrink_to_fit();
+    /// A bucket holding `run`, which is sorted.
+    fn with_run(run: Vec<Entry>) -> Bucket {
         Bucket {
-            sorted: entries.len() as u32,
-            entries,
+            run,
+            ..Bucket::default()
         }
     }
 
-    fn run(&self) -> &[Entry] {
-        self.entries.get(..self.sorted as usize).unwrap_or_default()
+    fn recent(&self) -> &[Entry] {
+        self.recent
+            .get(..usize::from(self.recent_len))
+            .unwrap_or_default()
     }
 
-    fn tail(&self) -> &[Entry] {
-        self.entries.get(self.sorted as usize..).unwrap_or_default()
-    }
-
-    /// Adds `entry` to the tail, first merging the tail into the run when the array is full
-    /// or the tail at its longest.
+    /// Adds `entry` to the recent entries, first merging them into the run if they are full.
     fn insert(&mut self, entry: Entry) {
-        let len = self.entries.len();
-        let full = len == self.entries.capacity();
-        if full || len - self.sorted as usize >= TAIL {
-            // Growth by a sixteenth (at most a tail's worth), not doubling: buckets are many
-            // and full, so doubling would leave a quarter of the index allocated but unused.
-            let capacity = if full {
-                len + (len / 16 + 2).min(TAIL)
-            } else {
-                self.entries.capacity()
-            };
-            self.merge_tail(capacity);
+        if usize::from(self.recent_len) == RECENT {
+            self.merge_recent();
         }
-        let at = self.tail().partition_point(|e| *e < entry);
-        self.entries.insert(self.sorted as usize + at, entry);
+        let len = usize::from(self.recent_len);
+        let at = self.recent().partition_point(|e| *e < entry);
+        self.recent.copy_within(at..len, at + 1);
+        if let Some(e) = self.recent.get_mut(at) {
+            *e = entry;
+        }
+        self.recent_len += 1;
     }
 
-    /// Rewrites the bucket sorted, into an array of `capacity` entries.
-    fn merge_tail(&mut self, capacity: usize) {
-        let (run, tail) = (self.run(), self.tail());
-        let mut merged = Vec::with_capacity(capacity.max(self.entries.len()));
-        let mut from = 0;
-        for &e in tail {
-            // Each tail entry's place in the run: the run is copied in stretches between
-            // them, not entry by entry.
-            let at = first_at_least(run, e).max(from);
-            merged.extend_from_slice(run.get(from..at).unwrap_or_default());
-            merged.push(e);
-            from = at;
+    /// Moves the recent entries into the run, keeping it sorted.
+    fn merge_recent(&mut self) {
+        let recent = self.recent;
+        let recent = recent
+            .get(..usize::from(self.recent_len))
+            .unwrap_or_default();
+        self.recent_len = 0;
+        let len = self.run.len();
+        if self.run.capacity() - len >= recent.len() {
+            // In place, from the top: each recent entry's place in the run is found first (by
+            // interpolation over the whole run, which a prefix would defeat), then, largest
+            // first, the stretch of the run above its place moves up once.
+            let mut places = [0usize; RECENT];
+            for (place, &e) in places.iter_mut().zip(recent) {
+                *place = first_at_least(&self.run, e);
+            }
+            self.run.resize(len + recent.len(), Entry::default());
+            let mut top = len;
+            for (left, (&e, &at)) in recent.iter().zip(&places).enumerate().rev() {
+                self.run.copy_within(at..top, at + left + 1);
+                if let Some(place) = self.run.get_mut(at + left) {
+                    *place = e;
+                }
+                top = at;
+            }
+        } else {
+            self.run = merged(&self.run, recent, len / 16);
         }
-        merged.extend_from_slice(run.get(from..).unwrap_or_default());
-        self.sorted = merged.len() as u32;
-        self.entries = merged;
     }
 
     /// The slot of the entry under `key` for which `is_id` holds.
     #[inline]
     fn find(&self, key: u32, is_id: impl Fn(u32) -> bool) -> Option<u32> {
-        let run = self.run();
-        let first = first_at_least(run, Entry { key, slot: 0 });
-        run.get(first..)
-            .unwrap_or_default()
+        let first = first_at_least(&self.run, Entry { key, slot: 0 });
+        self.recent()
             .iter()
-            .take_while(|e| e.key == key)
-            .chain(self.tail().iter().filter(|e| e.key == key))
+            .filter(|e| e.key == key)
+            .chain(
+                self.run
+                    .get(first..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|e| e.key == key),
+            )
             .find(|e| is_id(e.slot))
             .map(|e| e.slot)
     }
 
     /// Where `entry` is, if present.
-    fn position(&self, entry: Entry) -> Option<usize> {
-        let at = first_at_least(self.run(), entry);
-        if self.run().get(at) == Some(&entry) {
-            return Some(at);
+    fn position(&self, entry: Entry) -> Option<Place> {
+        if let Some(at) = self.recent().iter().position(|e| *e == entry) {
+            return Some(Place::Recent(at));
         }
-        let tail = self.tail().iter().position(|e| *e == entry)?;
-        Some(self.sorted as usize + tail)
+        let at = first_at_least(&self.run, entry);
+        (self.run.get(at) == Some(&entry)).then_some(Place::Run(at))
     }
 
-    /// Removes the entry at `at` (from [`position`](Self::position)).
-    fn remove(&mut self, at: usize) {
-        self.entries.remove(at);
-        if at < self.sorted as usize {
-            self.sorted -= 1;
+    /// Removes the entry at `place` (from [`position`](Self::position)).
+    fn remove(&mut self, place: Place) {
+        match place {
+            Place::Run(at) => {
+                self.run.remove(at);
+            }
+            Place::Recent(at) => {
+                let len = usize::from(self.recent_len);
+                self.recent.copy_within(at + 1..len, at);
+                self.recent_len -= 1;
+            }
         }
     }
+}
+
+/// `run` and `recent` (both sorted) merged, in an array with room for `room` more.
+fn merged(run: &[Entry], recent: &[Entry], room: usize) -> Vec<Entry> {
+    let mut merged = Vec::with_capacity(run.len() + recent.len() + room);
+    let mut from = 0;
+    for &e in recent {
+        // The run is copied in stretches between the recent entries' places.
+        let at = first_at_least(run, e).max(from);
+        merged.extend_from_slice(run.get(from..at).unwrap_or_default());
+        merged.push(e);
+        from = at;
+    }
+    merged.extend_from_slice(run.get(from..).unwrap_or_default());
+    merged
 }
 
 /// The index; see the module docs.
@@ -224,8 +269,8 @@ impl HashIndex {
     }
 
     /// Splits bucket `split` on key bit `level`: its entries with the bit clear stay, the others
-    /// move to the new bucket `split + 2^level` (both sorted, without a tail). After the last
-    /// bucket of the round has split, the next round splits on the next bit.
+    /// move to the new bucket `split + 2^level` (both with all entries in their runs). After the
+    /// last bucket of the round has split, the next round splits on the next bit.
     fn split_next(&mut self) {
         if self.level >= u32::BITS {
             return; // every key bit is used: buckets only grow from here
@@ -234,10 +279,21 @@ impl HashIndex {
             return;
         };
         let bit = 1u32 << self.level;
-        let mut all = bucket.clone();
-        all.merge_tail(0);
-        let stay = Bucket::exact(all.entries.iter().filter(|e| e.key & bit == 0).copied());
-        let moved = Bucket::exact(all.entries.iter().filter(|e| e.key & bit != 0).copied());
+        let all = merged(&bucket.run, bucket.recent(), 0);
+        let staying = all.iter().filter(|e| e.key & bit == 0).count();
+        // Each half with the room a merge of its recent entries will want.
+        let (mut stay, mut moved) = (
+            Vec::with_capacity(staying + staying / 16 + RECENT),
+            Vec::with_capacity(all.len() - staying + (all.len() - staying) / 16 + RECENT),
+        );
+        for e in all {
+            if e.key & bit == 0 {
+                stay.push(e);
+            } else {
+                moved.push(e);
+            }
+        }
+        let (stay, moved) = (Bucket::with_run(stay), Bucket::with_run(moved));
         self.buckets.set(self.split, stay);
         self.buckets.push(moved);
         self.split += 1;
@@ -251,14 +307,14 @@ impl HashIndex {
     pub(crate) fn remove(&mut self, hash: u64, slot: u32) -> bool {
         let entry = Entry::new(hash, slot);
         let b = self.bucket_of(entry.key);
-        let Some(at) = self
+        let Some(place) = self
             .buckets
             .get(b)
             .and_then(|bucket| bucket.position(entry))
         else {
             return false;
         };
-        self.buckets.update(b, |bucket| bucket.remove(at));
+        self.buckets.update(b, |bucket| bucket.remove(place));
         self.len -= 1;
         true
     }
@@ -269,12 +325,9 @@ impl HashIndex {
     pub(crate) fn deep_clone(&self) -> HashIndex {
         HashIndex {
             buckets: self.buckets.deep_clone_with(&|b| {
-                let mut entries = Vec::with_capacity(b.entries.capacity());
-                entries.extend_from_slice(&b.entries);
-                Bucket {
-                    entries,
-                    sorted: b.sorted,
-                }
+                let mut run = Vec::with_capacity(b.run.capacity());
+                run.extend_from_slice(&b.run);
+                Bucket { run, ..*b }
             }),
             split: self.split,
             level: self.level,
@@ -288,7 +341,7 @@ impl HashIndex {
             + self
                 .buckets
                 .iter()
-                .map(|b| b.entries.capacity() * std::mem::size_of::<Entry>())
+                .map(|b| b.run.capacity() * std::mem::size_of::<Entry>())
                 .sum::<usize>()
     }
 }
@@ -318,8 +371,8 @@ mod tests {
             assert_eq!(found.is_some(), slot % 3 != 0, "slot {slot}");
             assert_eq!(before.get(hash(slot), |s| s == slot), Some(slot));
         }
-        // Inserts into buckets that deletes left with room: their tails merge before the
-        // arrays fill. Then deletes from runs and tails alike.
+        // Inserts into buckets that deletes left with room: their recent entries merge in
+        // place. Then deletes from runs and recent entries alike.
         let copy = index.deep_clone();
         for slot in 20_000..30_000u32 {
             index.insert(hash(slot), slot);
@@ -346,9 +399,8 @@ mod tests {
             );
         }
         for bucket in index.buckets.iter() {
-            assert!(bucket.tail().len() <= TAIL);
-            assert!(bucket.run().windows(2).all(|w| w[0] < w[1]));
-            assert!(bucket.tail().windows(2).all(|w| w[0] < w[1]));
+            assert!(bucket.run.windows(2).all(|w| w[0] < w[1]));
+            assert!(bucket.recent().windows(2).all(|w| w[0] < w[1]));
         }
         assert!(index.buckets.len() > 20_000 / LOAD / 2, "the table grew");
     }
