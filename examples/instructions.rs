@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! cargo build --release --example instructions
-//! for op in decision hot_decision insert owner_update sql_filter; do
+//! for op in decision hot_decision insert owner_update share_insert sql_filter; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.$op \
 //!     --toggle-collect='*measure_'$op'*' target/release/examples/instructions $op
 //!   callgrind_annotate /tmp/cg.$op | grep 'PROGRAM TOTALS'
@@ -56,6 +56,11 @@ fn measure_owner_update(store: &RecordStore, record: RecordId, facts: &RecordFac
 }
 
 #[inline(never)]
+fn measure_share_insert(store: &RecordStore, record: RecordId, share: ShareFact) {
+    store.share(record, share).expect("share");
+}
+
+#[inline(never)]
 fn measure_sql_filter(filters: &SqlFilters, user: UserId, table: TableId) -> SqlFilter {
     filters.filter(user, Privilege::READ, table)
 }
@@ -99,7 +104,7 @@ fn main() {
             }
             println!("{CALLS} decisions, {allowed} allowed");
         }
-        "insert" | "owner_update" => {
+        "insert" | "owner_update" | "share_insert" => {
             let store = RecordStore::new();
             let owner = |rng: &mut support::Rng| {
                 RecordFacts::owned_by(RecordId::new(0), table, RecordOwner::User(user(rng)))
@@ -113,10 +118,19 @@ fn main() {
                 .expect("fill the store");
             for n in 0..CALLS {
                 let facts = owner(&mut rng);
-                if op == "insert" {
-                    black_box(measure_insert(&store, &format!("new-{n:09}"), &facts));
-                } else {
-                    measure_owner_update(&store, ids[rng.below(ids.len())], &facts);
+                match op.as_str() {
+                    "insert" => {
+                        black_box(measure_insert(&store, &format!("new-{n:09}"), &facts));
+                    }
+                    "owner_update" => {
+                        measure_owner_update(&store, ids[rng.below(ids.len())], &facts);
+                    }
+                    _ => {
+                        // A record's first share, as in the `store/share_insert` bench.
+                        let share =
+                            ShareFact::new(SharedWith::User(user(&mut rng)), Privilege::READ);
+                        measure_share_insert(&store, ids[n.wrapping_mul(7_919) % ids.len()], share);
+                    }
                 }
             }
             println!("{CALLS} writes into a store of {} records", ids.len());
@@ -147,7 +161,9 @@ fn main() {
             println!("{CALLS} SQL filters built");
         }
         _ => {
-            eprintln!("usage: instructions decision|hot_decision|insert|owner_update|sql_filter");
+            eprintln!(
+                "usage: instructions decision|hot_decision|insert|owner_update|share_insert|sql_filter"
+            );
             std::process::exit(2);
         }
     }

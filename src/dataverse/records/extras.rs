@@ -19,11 +19,18 @@ const SHIFT: u32 = 6;
 const MASK: usize = (1 << SHIFT) - 1;
 
 /// The shares and parent links of one record (at least one of the two is non-empty).
+///
+/// A record's first share sits inline (64 bytes for the extra rather than 48, where a `Vec`
+/// of shares took an allocation of 128 bytes): most shared records have one or two shares,
+/// and each version of the store writes its own extras, so a record's first share used to
+/// cost an allocation in each version, the larger part of the write.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Extra {
-    pub(crate) shares: Vec<ShareFact>,
+    pub(crate) shares: SmallVec<[ShareFact; 1]>,
     pub(crate) parents: Vec<ParentFact>,
 }
+
+const _: () = assert!(std::mem::size_of::<Extra>() == 64);
 
 impl Extra {
     fn is_empty(&self) -> bool {
@@ -116,7 +123,12 @@ impl Extras {
                         + b.extras
                             .iter()
                             .map(|e| {
-                                e.shares.capacity() * std::mem::size_of::<ShareFact>()
+                                let spilled = if e.shares.spilled() {
+                                    e.shares.capacity()
+                                } else {
+                                    0
+                                };
+                                spilled * std::mem::size_of::<ShareFact>()
                                     + e.parents.capacity() * std::mem::size_of::<ParentFact>()
                             })
                             .sum::<usize>()

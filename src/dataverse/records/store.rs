@@ -168,16 +168,25 @@ impl RecordStore {
     ) -> Result<T, StoreError> {
         let mut guard = self.lock_writer();
         let w = &mut *guard;
-        let current = self.snapshot();
-        // Bring the spare up to the published version.
+        // Bring the spare up to the published version. Only a writer changes `published`, and
+        // this one holds the writer lock: the version read here stays published until this
+        // transaction publishes, so it is read under the read lock (readers still get in)
+        // rather than cloned, which would cost two atomic counts more per write.
         let was_in_step = w.in_step;
-        if was_in_step {
-            for op in &w.log {
-                w.spare.replay(op, &current);
+        let live = {
+            let current = self
+                .published
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            if was_in_step {
+                for op in &w.log {
+                    w.spare.replay(op, &current);
+                }
+            } else {
+                w.spare = current.deep_clone();
             }
-        } else {
-            w.spare = current.deep_clone();
-        }
+            current.len()
+        };
         w.log.clear();
         // Until this transaction ends well, the spare is not known to be in step (a panic in
         // `writes` leaves it half written).
@@ -185,7 +194,7 @@ impl RecordStore {
         let mut tx = Transaction {
             records: &mut w.spare,
             log: &mut w.log,
-            limit: log_limit(current.len()),
+            limit: log_limit(live),
             applied: 0,
         };
         let out = writes(&mut tx);
@@ -199,9 +208,6 @@ impl RecordStore {
                         .unwrap_or_else(PoisonError::into_inner),
                     &mut w.spare,
                 );
-                // The spare is now the version `current` holds; drop that handle so the next
-                // write finds the spare unshared.
-                drop(current);
                 // Copy the new version instead of replaying on the old one if the log
                 // overflowed, or if the old one came from outside the store (`from_records`,
                 // whose caller may keep it for good) or from before a failure: the next write
@@ -219,7 +225,7 @@ impl RecordStore {
                 // applied (a refused write changes nothing); otherwise copy it afresh.
                 w.log.clear();
                 if applied > 0 {
-                    w.spare = current.deep_clone();
+                    w.spare = self.snapshot().deep_clone();
                 }
                 w.in_step = true;
                 Err(e)

@@ -121,6 +121,9 @@ impl Block {
     /// Makes slot `i`'s id `id` (empty: free). A block holds up to 4 GiB of ids; the store
     /// refuses longer ids before they get here.
     fn set(&mut self, i: usize, id: &str) {
+        if i == self.ends.len() && self.append(id) {
+            return;
+        }
         if self.ends.len() <= i {
             self.ends.extend_to(i + 1);
         }
@@ -141,6 +144,34 @@ impl Block {
         if self.is_full() && self.text.capacity() > self.text.len() {
             self.text.shrink_to_fit();
         }
+    }
+
+    /// Makes `id` the id of the next slot, when its end fits the narrow ends: the common
+    /// case of a block filling up (`set` then does nothing), done without `set`'s general
+    /// text splice and end shifting. `false` (nothing done) otherwise.
+    fn append(&mut self, id: &str) -> bool {
+        let total = self.text.len() + id.len();
+        let Ends::Narrow(ends) = &mut self.ends else {
+            return false;
+        };
+        let Ok(end) = u16::try_from(total) else {
+            return false;
+        };
+        if ends.capacity() == 0 {
+            ends.reserve_exact(PER_BLOCK);
+        }
+        ends.push(end);
+        if self.text.capacity() == 0 {
+            // A block's ids are usually alike in length: room for a block of ids like its first
+            // (up to 16 KiB) is one allocation, where doubling from one id took seven.
+            self.text.reserve_exact((id.len() * PER_BLOCK).min(1 << 14));
+        }
+        // Past that as in `set`: doubling while the block fills, trimmed once full.
+        self.text.push_str(id);
+        if self.is_full() && self.text.capacity() > self.text.len() {
+            self.text.shrink_to_fit();
+        }
+        true
     }
 
     /// Whether every slot of the block has been written (some may be free again).

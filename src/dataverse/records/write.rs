@@ -9,6 +9,8 @@
 
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 use crate::core::Privilege;
 use crate::dataverse::configuration::policy::SharedWith;
 
@@ -153,11 +155,10 @@ impl Records {
     /// Applies `op`, which `newer` (this version plus the ops being replayed) has applied
     /// already: the same change, with the id text taken from `newer`.
     pub(crate) fn replay(&mut self, op: &Op, newer: &Records) {
-        let slot = self.apply(op, None);
+        let v = Arc::make_mut(&mut self.v);
+        let slot = v.apply(op, None);
         if matches!(op, Op::Insert { .. } | Op::Delete { .. }) {
-            Arc::make_mut(&mut self.v)
-                .texts
-                .catch_up(slot as usize, &newer.v.texts);
+            v.texts.catch_up(slot as usize, &newer.v.texts);
         }
     }
 
@@ -179,10 +180,17 @@ impl Records {
         }
     }
 
+    /// [`Version::apply`] on this version, copying it first if a reader holds it.
+    fn apply(&mut self, op: &Op, text: Option<&str>) -> u32 {
+        Arc::make_mut(&mut self.v).apply(op, text)
+    }
+}
+
+impl Version {
     /// Applies a checked op; `text` is the id to write for an insert (`""` to clear it for a
     /// delete), `None` to leave the ids alone. Returns the slot written.
     fn apply(&mut self, op: &Op, text: Option<&str>) -> u32 {
-        let v = Arc::make_mut(&mut self.v);
+        let v = self;
         v.generation += 1;
         match op {
             Op::Insert { hash, facts } => v.insert(*hash, facts, text),
@@ -219,9 +227,7 @@ impl Records {
             }
         }
     }
-}
 
-impl Version {
     fn insert(&mut self, hash: u64, facts: &RecordFacts, text: Option<&str>) -> u32 {
         let info = facts.raw_info();
         let key = self.free.pop().unwrap_or(self.slots.len() as u32);
@@ -229,7 +235,7 @@ impl Version {
         let mut stored = Stored::new(info, position, facts.active);
         if !facts.parents.is_empty() {
             let parents = facts.parents.to_vec();
-            let shares = Vec::new();
+            let shares = SmallVec::new();
             if self
                 .extras
                 .edit(key as usize, |e| *e = Extra { shares, parents })
