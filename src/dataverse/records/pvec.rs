@@ -12,23 +12,28 @@
 //! of its children, each in its own cache line, which is what made a write cost microseconds.
 //!
 //! Nodes are 128 wide rather than 32 because the elements are small (4 to 16 bytes): a node's
-//! own header (48 bytes) then costs under half a byte per element, and a million elements sit
-//! three levels deep instead of four. Copying a wider node costs more, but that is the rare
-//! case.
+//! own header then costs well under a byte per element, and a million elements sit three levels
+//! deep instead of four. Copying a wider node costs more, but that is the rare case.
 //!
-//! **The tail.** The last, partly filled leaf is kept out of the trie, as a plain `Vec` in the
-//! `PVec` itself (as in Clojure's vectors), and joins the trie as a leaf once full. Appending,
-//! and changing an element near the end, then reaches no shared node: no `Arc::make_mut` on
-//! the path, each of which is an atomic read-modify-write (a full memory barrier on x86, some
-//! twenty cycles, and no cache miss after it can start before it ends). A store insert appends
-//! to several vectors in each version (slots, table list, id blocks), so this is most of the
-//! atomics an insert did. The price: cloning a `PVec` copies its tail (at most [`WIDTH`]
+//! **Leaves are one allocation.** A leaf is an `Arc<[T; 128]>`: its reference counts and its
+//! elements in one block, always full. A leaf that was an `Arc` of a `Vec` took two dependent
+//! reads to reach an element, the `Arc`'s block (for the `Vec`'s pointer) and then the
+//! element's line; in a large store both are cache misses, and reading or writing a random
+//! record's slot paid both, in each version. Now the element's address follows from the leaf's
+//! pointer alone.
+//!
+//! **The tail.** The last leaf, full or not, is kept out of the trie, as a plain `Vec` in the
+//! `PVec` itself (as in Clojure's vectors), and joins the trie once full and another element
+//! comes. Appending, and changing an element near the end, then reaches no shared node: no
+//! `Arc::make_mut` on the path, each of which is an atomic read-modify-write (a full memory
+//! barrier on x86, some twenty cycles, and no cache miss after it can start before it ends). A
+//! store insert appends to several vectors in each version (slots, table list, id blocks), so
+//! this is most of the atomics an insert did. A pop that finds the tail empty takes the trie's
+//! last leaf back as the tail. The price: cloning a `PVec` copies its tail (at most [`WIDTH`]
 //! elements), which happens only when a write meets a version a reader still holds.
 //!
-//! Invariant: the trie holds elements `0 .. len - tail.len()`; a non-empty tail starts at a
-//! multiple of [`WIDTH`]. Pops take from the tail while it has elements, then from the trie's
-//! last leaf in place; the pushes after that refill that leaf through the trie until it is
-//! full, and only then start a new tail, so the tail always starts on a leaf boundary.
+//! Invariant: the trie holds elements `0 .. len - tail.len()`, a multiple of [`WIDTH`], in full
+//! leaves; the root is a branch, `shift` bits of index above its leaves.
 
 use std::sync::Arc;
 
@@ -36,30 +41,32 @@ const BITS: u32 = 7;
 const WIDTH: usize = 1 << BITS;
 const MASK: usize = WIDTH - 1;
 
+/// A child of a branch: a full leaf or another branch.
 #[derive(Debug, Clone)]
-enum Node<T> {
-    Leaf(Vec<T>),
-    Branch(Vec<Arc<Node<T>>>),
+enum Child<T> {
+    Leaf(Arc<[T; WIDTH]>),
+    Branch(Arc<Vec<Child<T>>>),
 }
 
 /// A persistent vector of `T`; see the module docs.
 #[derive(Debug, Clone)]
 pub(crate) struct PVec<T> {
-    root: Arc<Node<T>>,
+    /// The trie's root branch.
+    root: Arc<Vec<Child<T>>>,
     /// The last elements, `len - tail.len() .. len`, outside the trie (see the module docs).
     tail: Vec<T>,
     len: usize,
-    /// `BITS ×` the number of branch levels above the leaves.
+    /// `BITS ×` the number of branch levels above the leaves, at least one.
     shift: u32,
 }
 
 impl<T: Clone> Default for PVec<T> {
     fn default() -> Self {
         PVec {
-            root: Arc::new(Node::Leaf(Vec::new())),
+            root: Arc::new(Vec::new()),
             tail: Vec::new(),
             len: 0,
-            shift: 0,
+            shift: BITS,
         }
     }
 }
@@ -83,13 +90,13 @@ impl<T: Clone> PVec<T> {
         if index >= start {
             return self.tail.get(index - start);
         }
-        let mut node = &*self.root;
+        let mut children = &*self.root;
         let mut level = self.shift;
         loop {
-            match node {
-                Node::Leaf(items) => return items.get(index & MASK),
-                Node::Branch(children) => {
-                    node = children.get((index >> level) & MASK)?;
+            match children.get((index >> level) & MASK)? {
+                Child::Leaf(items) => return items.get(index & MASK),
+                Child::Branch(branch) => {
+                    children = branch;
                     level = level.saturating_sub(BITS);
                 }
             }
@@ -103,40 +110,31 @@ impl<T: Clone> PVec<T> {
 
     /// Appends an element.
     pub(crate) fn push(&mut self, value: T) {
-        if self.tail.is_empty() && self.len & MASK != 0 {
-            // Pops emptied the tail and left the trie's last leaf part full: refill it first,
-            // so that a tail always starts on a leaf boundary.
-            push_in(&mut self.root, self.shift, self.len, value);
-        } else {
-            if self.tail.len() == WIDTH {
-                let start = self.tail_start();
-                let leaf = std::mem::replace(&mut self.tail, Vec::with_capacity(WIDTH));
-                self.push_leaf(start, leaf);
-            } else if self.tail.capacity() == 0 {
-                self.tail.reserve_exact(WIDTH);
-            }
-            self.tail.push(value);
+        if self.tail.len() == WIDTH {
+            let full = std::mem::replace(&mut self.tail, Vec::with_capacity(WIDTH));
+            self.push_leaf(full);
+        } else if self.tail.capacity() == 0 {
+            self.tail.reserve_exact(WIDTH);
         }
+        self.tail.push(value);
         self.len += 1;
     }
 
-    /// Moves a full tail, elements `start ..`, into the trie as its next leaf.
-    fn push_leaf(&mut self, start: usize, leaf: Vec<T>) {
-        if start == 0 {
-            // Empty (or emptied by pops): the leaf is the whole trie.
-            self.root = Arc::new(Node::Leaf(leaf));
-            self.shift = 0;
-            return;
-        }
-        let capacity = 1usize << (self.shift + BITS);
-        if start == capacity {
+    /// Moves a full tail into the trie as its next leaf.
+    fn push_leaf(&mut self, full: Vec<T>) {
+        let Ok(items) = <[T; WIDTH]>::try_from(full) else {
+            return; // not reached: the caller passes exactly WIDTH elements
+        };
+        let leaf = Child::Leaf(Arc::new(items));
+        // The tail still counts in `len`: the trie holds the elements before it.
+        let start = self.len - WIDTH;
+        if start == 1usize << (self.shift + BITS) {
             // The trie is full: a new root with the old one as its first child.
-            let old = std::mem::replace(&mut self.root, Arc::new(Node::Branch(Vec::new())));
-            let path = new_path(self.shift, leaf);
-            self.root = Arc::new(Node::Branch(vec![old, path]));
+            let old = std::mem::take(&mut self.root);
+            self.root = Arc::new(vec![Child::Branch(old), wrap(self.shift, leaf)]);
             self.shift += BITS;
         } else {
-            push_leaf_in(&mut self.root, self.shift, start, leaf);
+            push_in(&mut self.root, self.shift, start, leaf);
         }
     }
 
@@ -159,13 +157,17 @@ impl<T: Clone> PVec<T> {
         update_in(&mut self.root, self.shift, index, edit)
     }
 
-    /// Removes and returns the last element. Emptied nodes stay in place for the next push.
+    /// Removes and returns the last element.
     pub(crate) fn pop(&mut self) -> Option<T> {
         let last = self.len.checked_sub(1)?;
-        let value = match self.tail.pop() {
-            Some(value) => value,
-            None => pop_in(&mut self.root, self.shift, last)?,
-        };
+        if self.tail.is_empty() {
+            let leaf = pop_in(&mut self.root, self.shift, last)?;
+            self.tail = match Arc::try_unwrap(leaf) {
+                Ok(items) => Vec::from(items),
+                Err(shared) => shared.to_vec(),
+            };
+        }
+        let value = self.tail.pop()?;
         self.len = last;
         Some(value)
     }
@@ -177,7 +179,7 @@ impl<T: Clone> PVec<T> {
 
     /// Heap bytes held (counting shared nodes as if owned).
     pub(crate) fn heap_bytes(&self) -> usize {
-        node_bytes(&self.root) + self.tail.capacity() * std::mem::size_of::<T>()
+        branch_bytes(&self.root) + self.tail.capacity() * std::mem::size_of::<T>()
     }
 
     /// A copy sharing no node with `self`, each element copied by `copy` (which decides how
@@ -186,7 +188,7 @@ impl<T: Clone> PVec<T> {
         let mut tail = Vec::with_capacity(if self.tail.is_empty() { 0 } else { WIDTH });
         tail.extend(self.tail.iter().map(copy));
         PVec {
-            root: Arc::new(deep_node(&self.root, copy)),
+            root: deep_branch(&self.root, copy),
             tail,
             len: self.len,
             shift: self.shift,
@@ -194,114 +196,101 @@ impl<T: Clone> PVec<T> {
     }
 }
 
-fn deep_node<T>(node: &Node<T>, copy: &impl Fn(&T) -> T) -> Node<T> {
-    match node {
-        Node::Leaf(items) => {
-            let mut out = Vec::with_capacity(WIDTH);
-            out.extend(items.iter().map(copy));
-            Node::Leaf(out)
-        }
-        Node::Branch(children) => Node::Branch(
-            children
-                .iter()
-                .map(|c| Arc::new(deep_node(c, copy)))
-                .collect(),
-        ),
-    }
+/// Reference counts of an `Arc`'s block.
+const COUNTS: usize = 2 * std::mem::size_of::<usize>();
+
+fn branch_bytes<T>(children: &Arc<Vec<Child<T>>>) -> usize {
+    COUNTS
+        + std::mem::size_of::<Vec<Child<T>>>()
+        + children.capacity() * std::mem::size_of::<Child<T>>()
+        + children
+            .iter()
+            .map(|c| match c {
+                Child::Leaf(_) => COUNTS + std::mem::size_of::<[T; WIDTH]>(),
+                Child::Branch(branch) => branch_bytes(branch),
+            })
+            .sum::<usize>()
 }
 
-fn node_bytes<T>(node: &Node<T>) -> usize {
-    match node {
-        Node::Leaf(items) => {
-            std::mem::size_of::<Node<T>>() + items.capacity() * std::mem::size_of::<T>()
-        }
-        Node::Branch(children) => {
-            std::mem::size_of::<Node<T>>()
-                + children.capacity() * std::mem::size_of::<Arc<Node<T>>>()
-                + children.iter().map(|c| node_bytes(c)).sum::<usize>()
-        }
-    }
+fn deep_branch<T>(children: &[Child<T>], copy: &impl Fn(&T) -> T) -> Arc<Vec<Child<T>>> {
+    Arc::new(
+        children
+            .iter()
+            .map(|c| match c {
+                Child::Leaf(items) => Child::Leaf(Arc::new(items.each_ref().map(copy))),
+                Child::Branch(branch) => Child::Branch(deep_branch(branch, copy)),
+            })
+            .collect(),
+    )
 }
 
-/// A path of branches down to `leaf`, whose leaf sits `level` bits below its top.
-fn new_path<T>(level: u32, leaf: Vec<T>) -> Arc<Node<T>> {
-    if level == 0 {
-        Arc::new(Node::Leaf(leaf))
+/// `leaf` under the branches a subtree `level` bits above its leaves needs.
+fn wrap<T>(level: u32, leaf: Child<T>) -> Child<T> {
+    let branch = if level <= BITS {
+        vec![leaf]
     } else {
-        Arc::new(Node::Branch(vec![new_path(level - BITS, leaf)]))
-    }
-}
-
-/// A leaf of capacity [`WIDTH`] holding `value`.
-fn leaf_of<T>(value: T) -> Vec<T> {
-    let mut items = Vec::with_capacity(WIDTH);
-    items.push(value);
-    items
+        vec![wrap(level - BITS, leaf)]
+    };
+    Child::Branch(Arc::new(branch))
 }
 
 fn update_in<T: Clone>(
-    node: &mut Arc<Node<T>>,
+    children: &mut Arc<Vec<Child<T>>>,
     level: u32,
     index: usize,
     edit: impl FnOnce(&mut T),
 ) -> bool {
-    match Arc::make_mut(node) {
-        Node::Leaf(items) => match items.get_mut(index & MASK) {
+    match Arc::make_mut(children).get_mut((index >> level) & MASK) {
+        Some(Child::Leaf(items)) => match Arc::make_mut(items).get_mut(index & MASK) {
             Some(slot) => {
                 edit(slot);
                 true
             }
             None => false,
         },
-        Node::Branch(children) => match children.get_mut((index >> level) & MASK) {
-            Some(child) => update_in(child, level.saturating_sub(BITS), index, edit),
-            None => false,
-        },
+        Some(Child::Branch(branch)) => update_in(branch, level.saturating_sub(BITS), index, edit),
+        None => false,
     }
 }
 
-/// Removes element `index`, which must be the last one.
-fn pop_in<T: Clone>(node: &mut Arc<Node<T>>, level: u32, index: usize) -> Option<T> {
-    match Arc::make_mut(node) {
-        Node::Leaf(items) => items.pop(),
-        Node::Branch(children) => {
-            let child = children.get_mut((index >> level) & MASK)?;
-            pop_in(child, level.saturating_sub(BITS), index)
-        }
+/// Adds `leaf` as the leaf for elements `start ..`, below a branch with room for it.
+fn push_in<T: Clone>(children: &mut Arc<Vec<Child<T>>>, level: u32, start: usize, leaf: Child<T>) {
+    let children = Arc::make_mut(children);
+    if level <= BITS {
+        children.push(leaf);
+        return;
+    }
+    match children.get_mut((start >> level) & MASK) {
+        Some(Child::Branch(branch)) => push_in(branch, level - BITS, start, leaf),
+        _ => children.push(wrap(level - BITS, leaf)),
     }
 }
 
-/// Appends element `index` to the trie, whose last leaf has room for it.
-fn push_in<T: Clone>(node: &mut Arc<Node<T>>, level: u32, index: usize, value: T) {
-    match Arc::make_mut(node) {
-        Node::Leaf(items) => items.push(value),
-        Node::Branch(children) => {
-            let slot = (index >> level) & MASK;
-            match children.get_mut(slot) {
-                Some(child) => push_in(child, level.saturating_sub(BITS), index, value),
-                None => children.push(new_path(level.saturating_sub(BITS), leaf_of(value))),
-            }
-        }
+/// Removes the last leaf, that of element `last`; branches it leaves empty go too.
+fn pop_in<T: Clone>(
+    children: &mut Arc<Vec<Child<T>>>,
+    level: u32,
+    last: usize,
+) -> Option<Arc<[T; WIDTH]>> {
+    let children = Arc::make_mut(children);
+    if level <= BITS {
+        return match children.pop()? {
+            Child::Leaf(items) => Some(items),
+            Child::Branch(_) => None,
+        };
     }
-}
-
-/// Adds `leaf` as the trie's leaf for elements `start ..`, below a root with room for it.
-fn push_leaf_in<T: Clone>(node: &mut Arc<Node<T>>, level: u32, start: usize, leaf: Vec<T>) {
-    match Arc::make_mut(node) {
-        // Not reached: the caller replaces an empty root leaf and grows a full one.
-        Node::Leaf(items) => *items = leaf,
-        Node::Branch(children) => {
-            let slot = (start >> level) & MASK;
-            let below = level.saturating_sub(BITS);
-            match children.get_mut(slot) {
-                // A branch left empty by pops, or one already holding the leaves before.
-                Some(child) if level > BITS => push_leaf_in(child, below, start, leaf),
-                // A leaf emptied by pops: take its place.
-                Some(child) => *child = Arc::new(Node::Leaf(leaf)),
-                None => children.push(new_path(below, leaf)),
-            }
+    let slot = (last >> level) & MASK;
+    let (leaf, emptied) = match children.get_mut(slot)? {
+        Child::Branch(branch) => {
+            let leaf = pop_in(branch, level - BITS, last);
+            (leaf, branch.is_empty())
         }
+        Child::Leaf(_) => (None, false),
+    };
+    if emptied {
+        children.pop();
     }
+    leaf
 }
 
 #[cfg(test)]
