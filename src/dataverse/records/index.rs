@@ -32,8 +32,6 @@
 //! index costs about 8 bytes per record plus 128 bytes per bucket (about half a byte each).
 //! Buckets do not merge after deletes: a table that shrank keeps its buckets.
 
-use std::sync::Arc;
-
 use super::pvec::PVec;
 
 /// Entries per bucket, on average, before the next bucket splits.
@@ -62,20 +60,13 @@ impl Entry {
 /// The entries of one bucket; see the module docs.
 ///
 /// Buckets sit in their [`PVec`] leaf directly, not behind pointers of their own, aligned to
-/// cache lines so a bucket is read in two lines.
-///
-/// The run's array is shared, and written in place only while this bucket holds it alone
-/// (`Arc::get_mut`); otherwise a merge or a removal writes a new one. So a bucket clones with
-/// one reference count: the store clones the buckets of a version's last, partly filled leaf
-/// whenever a write meets a version a reader still holds, and the run arrays it cloned with
-/// them made such a write nine times dearer. The store's two versions also share each run
-/// after a copy until one of them merges into it.
+/// cache lines so a bucket is read in two lines. Copying a leaf (only while a reader holds the
+/// version written) copies its 128 buckets and their runs, a few hundred kilobytes.
 #[derive(Debug, Clone, Default)]
 #[repr(align(64))]
 struct Bucket {
-    /// `array[..run_len]` is the run, sorted; the rest is room for merges.
-    array: Arc<[Entry]>,
-    run_len: u32,
+    /// Sorted.
+    run: Vec<Entry>,
     /// `recent[..recent_len]`, sorted.
     recent: [Entry; RECENT],
     recent_len: u8,
@@ -89,27 +80,13 @@ enum Place {
     Recent(usize),
 }
 
-/// An array holding `run` and room for a sixteenth more: buckets are many and full, so
-/// doubling would leave a quarter of the index allocated but unused.
-fn with_room(mut run: Vec<Entry>) -> (Arc<[Entry]>, u32) {
-    let len = run.len();
-    run.resize(len + len / 16, Entry::default());
-    (run.into(), len as u32)
-}
-
 impl Bucket {
     /// A bucket holding `run`, which is sorted.
     fn with_run(run: Vec<Entry>) -> Bucket {
-        let (array, run_len) = with_room(run);
         Bucket {
-            array,
-            run_len,
+            run,
             ..Bucket::default()
         }
-    }
-
-    fn run(&self) -> &[Entry] {
-        self.array.get(..self.run_len as usize).unwrap_or_default()
     }
 
     fn recent(&self) -> &[Entry] {
@@ -136,50 +113,32 @@ impl Bucket {
 
     /// Moves the recent entries into the run, keeping it sorted.
     fn merge_recent(&mut self) {
-        let all = self.recent;
-        let recent = all.get(..usize::from(self.recent_len)).unwrap_or_default();
+        let recent = self.recent;
+        let recent = recent
+            .get(..usize::from(self.recent_len))
+            .unwrap_or_default();
         self.recent_len = 0;
-        let len = self.run_len as usize;
-        // Each recent entry's place in the run, found first (interpolating over the whole
-        // run, which a prefix would defeat).
-        let mut places = [0usize; RECENT];
-        for (place, &e) in places.iter_mut().zip(recent) {
-            *place = first_at_least(self.run(), e);
-        }
-        if self.array.len() - len >= recent.len() {
-            if let Some(array) = Arc::get_mut(&mut self.array) {
-                // In place, from the top: largest first, the stretch of the run above each
-                // entry's place moves up once.
-                let mut top = len;
-                for (left, (&e, &at)) in recent.iter().zip(&places).enumerate().rev() {
-                    array.copy_within(at..top, at + left + 1);
-                    if let Some(place) = array.get_mut(at + left) {
-                        *place = e;
-                    }
-                    top = at;
-                }
-                self.run_len += recent.len() as u32;
-                return;
+        let len = self.run.len();
+        if self.run.capacity() - len >= recent.len() {
+            // In place, from the top: each recent entry's place in the run is found first (by
+            // interpolation over the whole run, which a prefix would defeat), then, largest
+            // first, the stretch of the run above its place moves up once.
+            let mut places = [0usize; RECENT];
+            for (place, &e) in places.iter_mut().zip(recent) {
+                *place = first_at_least(&self.run, e);
             }
+            self.run.resize(len + recent.len(), Entry::default());
+            let mut top = len;
+            for (left, (&e, &at)) in recent.iter().zip(&places).enumerate().rev() {
+                self.run.copy_within(at..top, at + left + 1);
+                if let Some(place) = self.run.get_mut(at + left) {
+                    *place = e;
+                }
+                top = at;
+            }
+        } else {
+            self.run = merged(&self.run, recent, len / 16);
         }
-        let run = self.run();
-        let mut merged = Vec::with_capacity((len + recent.len()) * 17 / 16);
-        let mut from = 0;
-        for (&e, &at) in recent.iter().zip(&places) {
-            // The run is copied in stretches between the recent entries' places.
-            merged.extend_from_slice(run.get(from..at).unwrap_or_default());
-            merged.push(e);
-            from = at;
-        }
-        merged.extend_from_slice(run.get(from..).unwrap_or_default());
-        (self.array, self.run_len) = with_room(merged);
-    }
-
-    /// All entries, sorted.
-    fn sorted(&self) -> Vec<Entry> {
-        let mut copy = self.clone();
-        copy.merge_recent();
-        copy.run().to_vec()
     }
 
     /// The slot of the entry under `key` for which `is_id` holds.
@@ -190,9 +149,8 @@ impl Bucket {
                 return Some(e.slot);
             }
         }
-        let run = self.run();
-        let first = first_at_least(run, Entry { key, slot: 0 });
-        for e in run.get(first..).unwrap_or_default() {
+        let first = first_at_least(&self.run, Entry { key, slot: 0 });
+        for e in self.run.get(first..).unwrap_or_default() {
             if e.key != key {
                 break;
             }
@@ -208,23 +166,15 @@ impl Bucket {
         if let Some(at) = self.recent().iter().position(|e| *e == entry) {
             return Some(Place::Recent(at));
         }
-        let at = first_at_least(self.run(), entry);
-        (self.run().get(at) == Some(&entry)).then_some(Place::Run(at))
+        let at = first_at_least(&self.run, entry);
+        (self.run.get(at) == Some(&entry)).then_some(Place::Run(at))
     }
 
     /// Removes the entry at `place` (from [`position`](Self::position)).
     fn remove(&mut self, place: Place) {
         match place {
             Place::Run(at) => {
-                let len = self.run_len as usize;
-                if let Some(array) = Arc::get_mut(&mut self.array) {
-                    array.copy_within(at + 1..len, at);
-                    self.run_len -= 1;
-                } else {
-                    let mut run = self.run().to_vec();
-                    run.remove(at);
-                    (self.array, self.run_len) = with_room(run);
-                }
+                self.run.remove(at);
             }
             Place::Recent(at) => {
                 let len = usize::from(self.recent_len);
@@ -233,6 +183,21 @@ impl Bucket {
             }
         }
     }
+}
+
+/// `run` and `recent` (both sorted) merged, in an array with room for `room` more.
+fn merged(run: &[Entry], recent: &[Entry], room: usize) -> Vec<Entry> {
+    let mut merged = Vec::with_capacity(run.len() + recent.len() + room);
+    let mut from = 0;
+    for &e in recent {
+        // The run is copied in stretches between the recent entries' places.
+        let at = first_at_least(run, e).max(from);
+        merged.extend_from_slice(run.get(from..at).unwrap_or_default());
+        merged.push(e);
+        from = at;
+    }
+    merged.extend_from_slice(run.get(from..).unwrap_or_default());
+    merged
 }
 
 /// The index; see the module docs.
@@ -318,11 +283,12 @@ impl HashIndex {
             return;
         };
         let bit = 1u32 << self.level;
-        let all = bucket.sorted();
+        let all = merged(&bucket.run, bucket.recent(), 0);
         let staying = all.iter().filter(|e| e.key & bit == 0).count();
+        // Each half with the room a merge of its recent entries will want.
         let (mut stay, mut moved) = (
-            Vec::with_capacity(staying),
-            Vec::with_capacity(all.len() - staying),
+            Vec::with_capacity(staying + staying / 16 + RECENT),
+            Vec::with_capacity(all.len() - staying + (all.len() - staying) / 16 + RECENT),
         );
         for e in all {
             if e.key & bit == 0 {
@@ -362,10 +328,11 @@ impl HashIndex {
     /// copied again by its first insert.
     pub(crate) fn deep_clone(&self) -> HashIndex {
         HashIndex {
-            // The run arrays stay shared: each side copies one the first time it merges into
-            // it (`Arc::get_mut` fails while both hold it), the copy a deep clone would make
-            // now, made later and only for the buckets written.
-            buckets: self.buckets.deep_clone_with(&Bucket::clone),
+            buckets: self.buckets.deep_clone_with(&|b| {
+                let mut run = Vec::with_capacity(b.run.capacity());
+                run.extend_from_slice(&b.run);
+                Bucket { run, ..*b }
+            }),
             split: self.split,
             level: self.level,
             len: self.len,
@@ -378,7 +345,7 @@ impl HashIndex {
             + self
                 .buckets
                 .iter()
-                .map(|b| 2 * std::mem::size_of::<usize>() + std::mem::size_of_val(&*b.array))
+                .map(|b| b.run.capacity() * std::mem::size_of::<Entry>())
                 .sum::<usize>()
     }
 }
@@ -436,7 +403,7 @@ mod tests {
             );
         }
         for bucket in index.buckets.iter() {
-            assert!(bucket.run().windows(2).all(|w| w[0] < w[1]));
+            assert!(bucket.run.windows(2).all(|w| w[0] < w[1]));
             assert!(bucket.recent().windows(2).all(|w| w[0] < w[1]));
         }
         assert!(index.buckets.len() > 20_000 / LOAD / 2, "the table grew");
