@@ -100,12 +100,14 @@ impl Bucket {
         if usize::from(self.recent_len) == RECENT {
             self.merge_recent();
         }
-        let len = usize::from(self.recent_len);
-        let at = self.recent().partition_point(|e| *e < entry);
-        self.recent.copy_within(at..len, at + 1);
-        if let Some(e) = self.recent.get_mut(at) {
-            *e = entry;
+        // One step of an insertion sort: a dozen entries at most, in lines already read,
+        // where a call to `memmove` would cost more than the moves.
+        let mut at = usize::from(self.recent_len);
+        while at > 0 && self.recent[at - 1] > entry {
+            self.recent[at] = self.recent[at - 1];
+            at -= 1;
         }
+        self.recent[at] = entry;
         self.recent_len += 1;
     }
 
@@ -142,19 +144,21 @@ impl Bucket {
     /// The slot of the entry under `key` for which `is_id` holds.
     #[inline]
     fn find(&self, key: u32, is_id: impl Fn(u32) -> bool) -> Option<u32> {
+        for e in self.recent() {
+            if e.key == key && is_id(e.slot) {
+                return Some(e.slot);
+            }
+        }
         let first = first_at_least(&self.run, Entry { key, slot: 0 });
-        self.recent()
-            .iter()
-            .filter(|e| e.key == key)
-            .chain(
-                self.run
-                    .get(first..)
-                    .unwrap_or_default()
-                    .iter()
-                    .take_while(|e| e.key == key),
-            )
-            .find(|e| is_id(e.slot))
-            .map(|e| e.slot)
+        for e in self.run.get(first..).unwrap_or_default() {
+            if e.key != key {
+                break;
+            }
+            if is_id(e.slot) {
+                return Some(e.slot);
+            }
+        }
+        None
     }
 
     /// Where `entry` is, if present.

@@ -2,7 +2,7 @@
 //!
 //! A version is one `Arc` (so a snapshot costs one reference count) around:
 //!
-//! * `slots`: a [`PVec`] of 20-byte [`Stored`] slots by key: table, owner and owning unit in
+//! * `slots`: a [`PVec`] of 16-byte [`Stored`] slots by key: table, owner and owning unit in
 //!   the layout a decision reads, the record's place in its table's list, and two flags;
 //! * `texts`: the application ids by slot, in blocks shared with the store's other version
 //!   ([`Texts`]);

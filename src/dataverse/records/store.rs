@@ -37,15 +37,18 @@ use super::StoreError;
 ///
 /// The persistent trie stays, as the fallback that keeps this correct: if a reader still holds
 /// the spare (it took a snapshot two transactions ago and is still deciding), writing it copies
-/// the changed paths exactly as before, and the reader keeps its version. A transaction bigger
+/// the changed paths exactly as before (and each vector's last, partly filled leaf, which is
+/// kept beside the trie so appends touch no shared node), and the reader keeps its version. A transaction bigger
 /// than a sixteenth of the store (a document load, say) is not logged: the spare is rebuilt as a
 /// copy of the new version instead, which is cheaper than replaying it.
 ///
 /// **What it costs.** Memory: the store holds two versions, so each byte per record is paid
 /// twice; the layout is packed to keep the pair under what one version used to cost (78 bytes
-/// per record beyond the id; now about 61 for both, 1,000,000 records). Per version: a 16-byte
+/// per record beyond the id; now about 62 for both, 1,000,000 records). Per version: a 16-byte
 /// slot (owner id and kind, owning unit, table, the record's place in its table's list, flags),
-/// 8 bytes of hash index, 4 of table list, under a byte of node headers. The id text is held
+/// 8 bytes of hash index and under a byte of its buckets (which hold their latest entries
+/// themselves, so an insert writes no cold memory but its bucket; see `index.rs`), 4 of table
+/// list, under a byte of node headers. The id text is held
 /// once: ids are kept by slot in blocks of 64 that both versions share by pointer, with 2 bytes
 /// of offset per id, instead of one `Arc<str>` (32 bytes of pointer and counters) per record per
 /// version. Shares and parent links live in a side table by slot, present only for records that

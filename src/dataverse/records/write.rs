@@ -46,6 +46,19 @@ pub(crate) enum Op {
     },
 }
 
+/// A copy of `facts` for an op: `SmallVec`'s `Clone` goes element by element through an
+/// iterator, a slice copy does not (most records have no parents to copy at all).
+fn copy_facts(facts: &RecordFacts) -> RecordFacts {
+    RecordFacts {
+        id: facts.id,
+        table: facts.table,
+        owner: facts.owner,
+        owning_unit: facts.owning_unit,
+        active: facts.active,
+        parents: SmallVec::from_slice(&facts.parents),
+    }
+}
+
 impl Records {
     /// The slot of an existing record.
     fn existing(&self, record: RecordId) -> Result<Stored, StoreError> {
@@ -83,7 +96,7 @@ impl Records {
         }
         let op = Op::Insert {
             hash,
-            facts: facts.clone(),
+            facts: copy_facts(facts),
         };
         let slot = self.apply(&op, Some(id));
         Ok((RecordId(u64::from(slot)), op))
@@ -101,7 +114,7 @@ impl Records {
         self.existing(record)?;
         let op = Op::Update {
             record,
-            facts: facts.clone(),
+            facts: copy_facts(facts),
         };
         self.apply(&op, None);
         Ok(op)
