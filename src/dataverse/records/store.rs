@@ -53,11 +53,12 @@ use super::StoreError;
 /// slot (owner id and kind, owning unit, table, the record's place in its table's list, flags),
 /// 8 bytes of hash index and under a byte of its buckets (which hold their latest entries
 /// themselves, so an insert writes no cold memory but its bucket; see `index.rs`), 4 of table
-/// list, under a byte of node headers. The id text is held once: ids are kept by slot in blocks of 64 that both versions share by pointer, with 2 bytes
-/// of offset per id, instead of one `Arc<str>` (32 bytes of pointer and counters) per record per
-/// version. Shares and parent links live in a side table by slot, present only for records that
-/// have some. Time: writers pay each write twice, and a transaction after a large one pays a
-/// copy of the store. [`memory`](Self::memory) reports both versions.
+/// list, under a byte of node headers. The id text is held once: ids are kept by slot in blocks of
+/// 64 that both versions share by pointer, with 2 bytes of offset per id, instead of one `Arc<str>`
+/// (32 bytes of pointer and counters) per record per version. Shares and parent links live in a
+/// side table by slot, present only for records that have some. Time: writers pay each write twice,
+/// and a transaction after a large one pays a copy of the store. [`memory`](Self::memory) reports
+/// both versions.
 ///
 /// The alternatives were worse for this workload: a sharded `RwLock<HashMap>` makes readers wait
 /// behind writers of their shard, and copying a whole map per write costs O(records).

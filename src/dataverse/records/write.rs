@@ -203,21 +203,20 @@ impl Version {
     /// Applies a checked op; `text` is the id to write for an insert (`""` to clear it for a
     /// delete), `None` to leave the ids alone. Returns the slot written.
     fn apply(&mut self, op: &Op, text: Option<&str>) -> u32 {
-        let v = self;
-        v.generation += 1;
+        self.generation += 1;
         match op {
-            Op::Insert { hash, facts } => v.insert(*hash, facts, text),
+            Op::Insert { hash, facts } => self.insert(*hash, facts, text),
             Op::Update { record, facts } => {
-                v.update(*record, facts);
+                self.update(*record, facts);
                 record.0 as u32
             }
             Op::Delete { record, hash } => {
-                v.delete(*record, *hash, text);
+                self.delete(*record, *hash, text);
                 record.0 as u32
             }
             Op::Share { record, share } => {
                 let has =
-                    v.extras.edit(record.index(), |e| {
+                    self.extras.edit(record.index(), |e| {
                         // One row per (principal, origin), as in PrincipalObjectAccess: a second
                         // share adds rights to the first.
                         match e.shares.iter_mut().find(|s| {
@@ -227,15 +226,15 @@ impl Version {
                             None => e.shares.push(*share),
                         }
                     });
-                v.set_extra_flag(*record, has);
+                self.set_extra_flag(*record, has);
                 record.0 as u32
             }
             Op::Revoke { record, with } => {
-                let has = v.extras.edit(record.index(), |e| {
+                let has = self.extras.edit(record.index(), |e| {
                     e.shares
                         .retain(|s| !(s.with == *with && s.inherited_from.is_none()));
                 });
-                v.set_extra_flag(*record, has);
+                self.set_extra_flag(*record, has);
                 record.0 as u32
             }
         }
