@@ -300,7 +300,7 @@ impl DataversePolicy {
         if !self.filter_has_parts() {
             return self.listed_filter(f);
         }
-        if u.admission != Admission::Admitted || !info.applicable.contains(privilege) {
+        if u.admission() != Admission::Admitted || !info.applicable.contains(privilege) {
             return f;
         }
         if u.system_administrator().is_some() {

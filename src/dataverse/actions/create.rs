@@ -30,8 +30,8 @@ impl DataversePolicy {
         let Some(info) = self.tables.get(table.index()) else {
             return RecordReason::UnknownTable(table);
         };
-        if u.admission != Admission::Admitted {
-            return RecordReason::NotAdmitted(u.admission);
+        if u.admission() != Admission::Admitted {
+            return RecordReason::NotAdmitted(u.admission());
         }
         let privilege = Privilege::CREATE;
         if !info.applicable.contains(privilege) {
@@ -164,8 +164,8 @@ impl DataversePolicy {
         let Some(u) = self.users.get(user.index()) else {
             return RecordReason::UnknownUser(user);
         };
-        if u.admission != Admission::Admitted {
-            return RecordReason::NotAdmitted(u.admission);
+        if u.admission() != Admission::Admitted {
+            return RecordReason::NotAdmitted(u.admission());
         }
         let applies = self
             .tables

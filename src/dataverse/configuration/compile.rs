@@ -340,7 +340,7 @@ impl Compiler<'_> {
                 );
                 let enabled = m.users.get(u).is_some_and(|d| d.enabled);
                 let user = user
-                    .with_admission(delta::admission(&options, enabled, user.gate, &derived))
+                    .with_admission(delta::admission(&options, enabled, user.gate(), &derived))
                     .with_system_administrator(derived.system_administrator);
                 user_table.push(user, &derived.grants);
             }

@@ -232,7 +232,7 @@ impl Configuration {
             .copied()
             .unwrap_or(false);
         let updated = info
-            .with_admission(admission(&self.options, enabled, info.gate, &derived))
+            .with_admission(admission(&self.options, enabled, info.gate(), &derived))
             .with_system_administrator(derived.system_administrator);
         self.users.set(user, updated, &derived.grants);
         self.columns.rederive_user(user, self.user_teams.get(user));

@@ -114,14 +114,14 @@ pub enum Admission {
 pub(crate) struct UserInfo {
     pub(crate) business_unit: u32,
     /// The System Administrator role held ([`NO_ROLE`] when none), and the team it comes
-    /// through when `sysadmin_via` says so: an `Option<(u32, Via)>` in 9 bytes instead of 12.
+    /// through when the holding byte of `flags` says so.
     sysadmin_role: u32,
     sysadmin_team: u32,
-    pub(crate) admission: Admission,
-    sysadmin_via: ViaKind,
-    /// What the environment gate reads besides roles (R8.4), kept so a change of roles or of
-    /// the enabled state re-derives [`admission`](Self::admission).
-    pub(crate) gate: UserGate,
+    /// One byte each, low to high: the [`Admission`], how the System Administrator role is
+    /// held ([`ViaKind`]), and the [`UserGate`]. Kept as the header stores them and decoded by
+    /// the accessors, so reading a user from the table decodes nothing: a record decision asks
+    /// only whether the user is admitted and holds the System Administrator role.
+    flags: u32,
 }
 
 /// No role, in [`UserInfo`].
@@ -135,6 +135,11 @@ enum ViaKind {
     TeamMemberInheritance,
 }
 
+/// The [`UserInfo::flags`] of an admission, a holding and a gate.
+fn flags(admission: Admission, via: ViaKind, gate: UserGate) -> u32 {
+    admission as u32 | (via as u32) << 8 | u32::from(gate.0) << 16
+}
+
 impl UserInfo {
     /// A user of `business_unit` holding no System Administrator role.
     pub(crate) fn new(business_unit: u32, admission: Admission, gate: UserGate) -> UserInfo {
@@ -142,10 +147,28 @@ impl UserInfo {
             business_unit,
             sysadmin_role: NO_ROLE,
             sysadmin_team: 0,
-            admission,
-            sysadmin_via: ViaKind::Direct,
-            gate,
+            flags: flags(admission, ViaKind::Direct, gate),
         }
+    }
+
+    /// Whether the user may use the environment (R8.4). The flags are written by this crate
+    /// only, so an unknown number cannot occur; it would read as the strictest value.
+    #[inline]
+    pub(crate) fn admission(&self) -> Admission {
+        match self.flags & 0xff {
+            0 => Admission::Admitted,
+            1 => Admission::Disabled,
+            2 => Admission::Unlicensed,
+            3 => Admission::NotInSecurityGroup,
+            4 => Admission::NoSecurityRole,
+            _ => Admission::OnlyOwnerTeamRoles,
+        }
+    }
+
+    /// What the environment gate reads besides roles (R8.4), kept so a change of roles or of
+    /// the enabled state re-derives the [`admission`](Self::admission).
+    pub(crate) fn gate(&self) -> UserGate {
+        UserGate((self.flags >> 16) as u8)
     }
 
     /// The System Administrator role the user holds (R8.1), and how.
@@ -155,10 +178,11 @@ impl UserInfo {
             return None;
         }
         let team = TeamId(self.sysadmin_team);
-        let via = match self.sysadmin_via {
-            ViaKind::Direct => Via::Direct,
-            ViaKind::Team => Via::Team(team),
-            ViaKind::TeamMemberInheritance => Via::TeamMemberInheritance(team),
+        let via = match (self.flags >> 8) & 0xff {
+            0 => Via::Direct,
+            1 => Via::Team(team),
+            2 => Via::TeamMemberInheritance(team),
+            _ => return None,
         };
         Some((self.sysadmin_role, via))
     }
@@ -167,67 +191,46 @@ impl UserInfo {
     /// [`UserTable`](super::users::UserTable) stores in front of the user's grants, which are
     /// three words too, so header and grants lie in one run (see its module docs).
     pub(crate) fn header(&self) -> GrantSource {
-        let flags =
-            self.admission as u32 | (self.sysadmin_via as u32) << 8 | u32::from(self.gate.0) << 16;
         GrantSource {
             role: self.sysadmin_role,
             anchor: self.sysadmin_team,
-            team: flags,
+            team: self.flags,
         }
     }
 
-    /// The facts [`header`](Self::header) encoded, in `business_unit`. Both are written by this
-    /// crate only, so an unknown number cannot occur; it would read as the strictest value
-    /// (not admitted, no System Administrator role).
+    /// The facts [`header`](Self::header) encoded, in `business_unit`.
     #[inline]
     pub(crate) fn from_header(business_unit: u32, header: &GrantSource) -> UserInfo {
-        let flags = header.team;
-        let admission = match flags & 0xff {
-            0 => Admission::Admitted,
-            1 => Admission::Disabled,
-            2 => Admission::Unlicensed,
-            3 => Admission::NotInSecurityGroup,
-            4 => Admission::NoSecurityRole,
-            _ => Admission::OnlyOwnerTeamRoles,
-        };
-        let (sysadmin_role, sysadmin_via) = match (flags >> 8) & 0xff {
-            0 => (header.role, ViaKind::Direct),
-            1 => (header.role, ViaKind::Team),
-            2 => (header.role, ViaKind::TeamMemberInheritance),
-            _ => (NO_ROLE, ViaKind::Direct),
-        };
         UserInfo {
             business_unit,
-            sysadmin_role,
+            sysadmin_role: header.role,
             sysadmin_team: header.anchor,
-            admission,
-            sysadmin_via,
-            gate: UserGate((flags >> 16) as u8),
+            flags: header.team,
         }
     }
 
     /// This user with `admission` as their admission.
     pub(crate) fn with_admission(self, admission: Admission) -> UserInfo {
-        UserInfo { admission, ..self }
+        UserInfo {
+            flags: (self.flags & !0xff) | admission as u32,
+            ..self
+        }
     }
 
     /// This user with `held` as their System Administrator role.
     pub(crate) fn with_system_administrator(self, held: Option<(u32, Via)>) -> UserInfo {
-        let Some((role, via)) = held else {
-            return UserInfo {
-                sysadmin_role: NO_ROLE,
-                ..self
-            };
-        };
-        let (kind, team) = match via {
-            Via::Direct => (ViaKind::Direct, 0),
-            Via::Team(t) => (ViaKind::Team, t.0),
-            Via::TeamMemberInheritance(t) => (ViaKind::TeamMemberInheritance, t.0),
+        let (role, team, via) = match held {
+            None => (NO_ROLE, 0, ViaKind::Direct),
+            Some((role, Via::Direct)) => (role, 0, ViaKind::Direct),
+            Some((role, Via::Team(t))) => (role, t.0, ViaKind::Team),
+            Some((role, Via::TeamMemberInheritance(t))) => {
+                (role, t.0, ViaKind::TeamMemberInheritance)
+            }
         };
         UserInfo {
             sysadmin_role: role,
             sysadmin_team: team,
-            sysadmin_via: kind,
+            flags: (self.flags & !0xff00) | (via as u32) << 8,
             ..self
         }
     }
@@ -506,7 +509,7 @@ impl DataversePolicy {
 
     /// Whether `user` passes the environment gate (R8.4), and if not, why.
     pub fn admission(&self, user: UserId) -> Option<Admission> {
-        self.users.get(user.index()).map(|u| u.admission)
+        self.users.get(user.index()).map(|u| u.admission())
     }
 
     /// The business unit a user belongs to.

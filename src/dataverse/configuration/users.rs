@@ -256,9 +256,7 @@ impl UserTable {
     #[inline]
     pub(crate) fn get(&self, index: usize) -> Option<UserInfo> {
         let chunk = self.chunks.get(index / CHUNK)?;
-        let unit = chunk.units.get(index % CHUNK)?;
-        let (header, _) = chunk.run(index % CHUNK)?;
-        Some(UserInfo::from_header(unit, header))
+        chunk.row(index % CHUNK).map(|(info, _)| info)
     }
 
     /// The business unit of user `index`, without reading the rest of the user (a record
@@ -516,8 +514,8 @@ mod tests {
                     let facts = UserInfo::new(77, admission, gate).with_system_administrator(held);
                     let back = UserInfo::from_header(77, &facts.header());
                     assert_eq!(back.business_unit, 77);
-                    assert_eq!(back.admission, admission);
-                    assert_eq!(back.gate, gate);
+                    assert_eq!(back.admission(), admission);
+                    assert_eq!(back.gate(), gate);
                     assert_eq!(back.system_administrator(), held);
                 }
             }

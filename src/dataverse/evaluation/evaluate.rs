@@ -145,8 +145,8 @@ impl DataversePolicy {
             Err(reason) => return reason,
         };
         let rec = &rec;
-        if u.admission != Admission::Admitted {
-            return RecordReason::NotAdmitted(u.admission);
+        if u.admission() != Admission::Admitted {
+            return RecordReason::NotAdmitted(u.admission());
         }
         let table_id = TableId(rec.table);
         let Some(table) = self.tables.get(rec.table as usize) else {

@@ -231,8 +231,8 @@ impl DataversePolicy {
         if privilege.index() >= self.misc.names.len() {
             return MiscReason::UnknownPrivilege(privilege);
         }
-        if u.admission != Admission::Admitted {
-            return MiscReason::NotAdmitted(u.admission);
+        if u.admission() != Admission::Admitted {
+            return MiscReason::NotAdmitted(u.admission());
         }
         if let Some((role, via)) = u.system_administrator() {
             return MiscReason::SystemAdministrator {

@@ -274,7 +274,7 @@ pub(crate) fn plan(
         Some(bit) if privilege != Privilege::CREATE => bit,
         _ => return Plan::nothing(),
     };
-    if u.admission != Admission::Admitted || !info.applicable.contains(privilege) {
+    if u.admission() != Admission::Admitted || !info.applicable.contains(privilege) {
         return Plan::nothing();
     }
     if u.system_administrator().is_some() {

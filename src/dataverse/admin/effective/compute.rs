@@ -173,7 +173,7 @@ impl DataversePolicy {
     /// ```
     pub fn effective_access(&self, user: UserId) -> EffectiveAccess {
         let info = self.users.get(user.index());
-        let admission = info.map(|u| u.admission);
+        let admission = info.map(|u| u.admission());
         let admitted = admission == Some(Admission::Admitted);
         let sysadmin = info.and_then(|u| u.system_administrator());
         let u = user.0;
