@@ -89,3 +89,14 @@ pub enum StoreError {
         limit: usize,
     },
 }
+
+/// A reproducible stream of indices below `n` (xorshift64) for this module's randomised tests.
+#[cfg(test)]
+fn test_indices(mut seed: u64) -> impl FnMut(usize) -> usize {
+    move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    }
+}

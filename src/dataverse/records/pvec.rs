@@ -356,13 +356,7 @@ mod tests {
         let mut p = PVec::default();
         let mut v: Vec<u32> = Vec::new();
         let mut clones: Vec<(PVec<u32>, Vec<u32>)> = Vec::new();
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::dataverse::records::test_indices(0x9e37_79b9_7f4a_7c15);
         for round in 0..300 {
             let run = next(3_000);
             match next(4) {

@@ -446,13 +446,7 @@ mod tests {
         let store = RecordStore::new();
         let mut model = Model::new();
         let mut held: Vec<(Records, Model)> = Vec::new();
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = crate::dataverse::records::test_indices(0x2545_f491_4f6c_dd1d);
         let mut fresh = 0;
         for round in 0..400 {
             let batch = match round % 50 {
