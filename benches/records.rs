@@ -141,6 +141,16 @@ fn random_facts(c: &mut Criterion) {
             policy.check_facts(*user, *privilege, facts, &NoShares)
         })
     });
+    // The same requests all from one user, whose row then stays in cache: the difference from
+    // `random_facts` is what reading a random user's row costs at this size.
+    let one_user = requests[0].0;
+    c.bench_function("record_decision/random_facts_one_user", |b| {
+        b.iter(|| {
+            let (_, privilege, facts) = &requests[next & (requests.len() - 1)];
+            next = next.wrapping_add(1);
+            policy.check_facts(black_box(one_user), *privilege, facts, &NoShares)
+        })
+    });
 }
 
 /// A store already holding `count` records of table `t0`, owned round-robin by the first 1,000

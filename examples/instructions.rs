@@ -46,6 +46,19 @@ fn measure_hot_decision(policy: &DataversePolicy, user: UserId, p: Privilege, r:
 }
 
 #[inline(never)]
+fn measure_facts_decision(
+    policy: &DataversePolicy,
+    user: UserId,
+    p: Privilege,
+    facts: &RecordFacts,
+) -> bool {
+    policy
+        .check_facts(user, p, facts, &NoShares)
+        .decision()
+        .is_allow()
+}
+
+#[inline(never)]
 fn measure_insert(store: &RecordStore, id: &str, facts: &RecordFacts) -> RecordId {
     store.insert(id, facts).expect("insert")
 }
@@ -63,6 +76,27 @@ fn measure_share_insert(store: &RecordStore, record: RecordId, share: ShareFact)
 #[inline(never)]
 fn measure_sql_filter(filters: &SqlFilters, user: UserId, table: TableId) -> SqlFilter {
     filters.filter(user, Privilege::READ, table)
+}
+
+/// The organisation of the `record_decision/random_facts` bench, at 10,000 users.
+fn facts_organisation() -> DataversePolicy {
+    let shape = support::Shape {
+        units: 1_000,
+        max_depth: 8,
+        tables: 10,
+        roles: 100,
+        users: 10_000,
+        teams: 200,
+        team_size: 20,
+        direct_roles: 2,
+        team_roles: 1,
+        records: 0,
+        share_every: 0,
+        matrix: true,
+    };
+    support::organisation(shape, 11)
+        .build()
+        .expect("model builds")
 }
 
 fn main() {
@@ -135,6 +169,46 @@ fn main() {
             }
             println!("{CALLS} writes into a store of {} records", ids.len());
         }
+        "facts_decision" => {
+            // The `record_decision/random_facts` bench's model and requests at 10,000 users:
+            // 1,000 units, 10 tables, 100 roles, owner teams of 20, two direct roles each.
+            let facts_policy = facts_organisation();
+            let users = facts_policy.user_count();
+            let mut allowed = 0;
+            for i in 0..CALLS {
+                let pick = |rng: &mut support::Rng| {
+                    facts_policy
+                        .user_id(&format!("u{}", rng.below(users)))
+                        .expect("user")
+                };
+                let u = pick(&mut rng);
+                let owner = pick(&mut rng);
+                let t = facts_policy
+                    .table_id(&format!("t{}", rng.below(10)))
+                    .expect("table");
+                let mut facts =
+                    RecordFacts::owned_by(RecordId::new(i as u64), t, RecordOwner::User(owner));
+                if rng.below(4) == 0 {
+                    let unit = facts_policy
+                        .business_unit_id(&format!("bu{}", rng.below(1_000)))
+                        .expect("unit");
+                    facts = facts.in_business_unit(unit);
+                }
+                let p = [
+                    Privilege::READ,
+                    Privilege::WRITE,
+                    Privilege::DELETE,
+                    Privilege::APPEND,
+                ][rng.below(4)];
+                allowed += usize::from(measure_facts_decision(
+                    &facts_policy,
+                    black_box(u),
+                    p,
+                    &facts,
+                ));
+            }
+            println!("{CALLS} decisions from facts, {allowed} allowed");
+        }
         "hot_decision" => {
             // The single-decision model, one request repeated: what a decision costs
             // when everything it reads is in cache.
@@ -162,7 +236,7 @@ fn main() {
         }
         _ => {
             eprintln!(
-                "usage: instructions decision|hot_decision|insert|owner_update|share_insert|sql_filter"
+                "usage: instructions decision|hot_decision|facts_decision|insert|owner_update|share_insert|sql_filter"
             );
             std::process::exit(2);
         }

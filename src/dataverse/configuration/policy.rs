@@ -205,7 +205,7 @@ impl UserInfo {
             business_unit,
             sysadmin_role: header.role,
             sysadmin_team: header.anchor,
-            flags: header.team,
+            flags: header.team & 0x00ff_ffff,
         }
     }
 
@@ -349,6 +349,21 @@ impl GrantSource {
     #[inline]
     pub(crate) fn team(&self) -> Option<u32> {
         (self.team != Self::DIRECT).then_some(self.team)
+    }
+
+    /// The spare byte of a user's [`header`](UserInfo::header) (the top byte of its flags
+    /// word), where the user table keeps how many grants follow the header.
+    #[inline]
+    pub(crate) fn spare_byte(&self) -> u8 {
+        (self.team >> 24) as u8
+    }
+
+    /// This header with `byte` as its [`spare_byte`](Self::spare_byte).
+    pub(crate) fn with_spare_byte(self, byte: u8) -> GrantSource {
+        GrantSource {
+            team: (self.team & 0x00ff_ffff) | u32::from(byte) << 24,
+            ..self
+        }
     }
 }
 
