@@ -83,6 +83,22 @@ impl Numbers {
         slot.is_some()
     }
 
+    /// Whether `value` fits this array's width.
+    fn fits(&self, value: u32) -> bool {
+        match self {
+            Numbers::Narrow(_) => u16::try_from(value).is_ok(),
+            Numbers::Wide(_) => true,
+        }
+    }
+
+    /// A copy that shares nothing.
+    fn copied(&self) -> Numbers {
+        match self {
+            Numbers::Narrow(values) => Numbers::Narrow(Arc::from(&**values)),
+            Numbers::Wide(values) => Numbers::Wide(Arc::from(&**values)),
+        }
+    }
+
     fn len(&self) -> usize {
         match self {
             Numbers::Narrow(values) => values.len(),
@@ -237,6 +253,34 @@ impl UserChunk {
         let unit = self.units.get(at)?;
         let (header, grants) = self.run(at)?;
         Some((UserInfo::from_header(unit, header), grants))
+    }
+
+    /// Whether user `at` can take `info` and `grants` without a new layout: the grants fit the
+    /// row or replace as many in the overflow, and the unit fits the units' width.
+    fn fits(&self, at: usize, info: &UserInfo, grants: &[GrantSource]) -> bool {
+        let stride = 1 + self.width;
+        let Some((header, slots)) = self
+            .rows
+            .get(at * stride..at * stride + stride)
+            .and_then(<[GrantSource]>::split_first)
+        else {
+            return false;
+        };
+        let same_overflow = header.spare_byte() == IN_OVERFLOW
+            && slots
+                .first()
+                .is_some_and(|p| p.anchor as usize == grants.len());
+        (grants.len() <= self.width || same_overflow) && self.units.fits(info.business_unit)
+    }
+
+    /// A copy of this chunk that shares nothing, in the same layout.
+    fn copied(&self) -> UserChunk {
+        UserChunk {
+            width: self.width,
+            rows: Arc::from(&*self.rows),
+            units: self.units.copied(),
+            overflow: Arc::from(&*self.overflow),
+        }
     }
 
     /// Writes user `at` in place when no clone shares this chunk and the new grants fit the
@@ -432,6 +476,14 @@ impl UserTable {
         }
         if chunk.write_in_place(within, &info, grants) {
             return true;
+        }
+        // Shared with an older snapshot: a plain copy of the chunk, then the write in place,
+        // costs a memory copy where re-encoding every user of the chunk costs a pass over each.
+        if chunk.fits(within, &info, grants) {
+            *chunk = chunk.copied();
+            if chunk.write_in_place(within, &info, grants) {
+                return true;
+            }
         }
         *chunk = chunk.rebuilt(Some((within, &info, grants)), None);
         true
