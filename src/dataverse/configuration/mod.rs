@@ -6,7 +6,7 @@
 //! what the references leave open. It is written as a [`DataverseModel`](model::DataverseModel)
 //! document ([`model`]), validated and compiled by [`compile`] into a
 //! [`DataversePolicy`](policy::DataversePolicy) ([`policy`]): dense indices, business units as
-//! pre-order intervals, each user's facts and grants side by side in one run ([`users`]).
+//! pre-order intervals, each user's facts and grants side by side in one row ([`users`]).
 //! Nothing on the decision path hashes or allocates.
 //!
 //! The snapshot is immutable and `Send + Sync`. A change to the configuration (a membership, a

@@ -189,7 +189,8 @@ impl UserInfo {
 
     /// Everything but the business unit as three words: the header entry the
     /// [`UserTable`](super::users::UserTable) stores in front of the user's grants, which are
-    /// three words too, so header and grants lie in one run (see its module docs).
+    /// three words too, so header and grants lie in one row (see its module docs). The top byte
+    /// of the flags word is left zero for the table's use ([`GrantSource::spare_byte`]).
     pub(crate) fn header(&self) -> GrantSource {
         GrantSource {
             role: self.sysadmin_role,
