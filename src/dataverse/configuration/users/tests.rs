@@ -269,3 +269,116 @@ fn headers_keep_every_fact() {
         }
     }
 }
+
+mod model {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A user as the model keeps it: unit, System Administrator role or not, grant roles.
+    type Expected = (u32, bool, Vec<u32>);
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Set {
+            user: usize,
+            unit: u32,
+            admin: bool,
+            grants: u32,
+        },
+        Push {
+            unit: u32,
+            grants: u32,
+        },
+        /// Keeps a clone, as an older snapshot does, which later writes must not change.
+        Keep,
+    }
+
+    /// Units mostly narrow, now and then past two bytes; counts mostly small, some past
+    /// any row width.
+    fn unit() -> impl Strategy<Value = u32> {
+        prop_oneof![9 => 0..1_000u32, 1 => 65_000..70_000u32]
+    }
+
+    fn count() -> impl Strategy<Value = u32> {
+        prop_oneof![8 => 0..5u32, 2 => 5..30u32]
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0..3_000usize, unit(), any::<bool>(), count())
+                .prop_map(|(user, unit, admin, grants)| Op::Set { user, unit, admin, grants }),
+            2 => (unit(), count()).prop_map(|(unit, grants)| Op::Push { unit, grants }),
+            1 => Just(Op::Keep),
+        ]
+    }
+
+    fn facts(unit: u32, admin: bool) -> UserInfo {
+        let held = admin.then_some((7, Via::Team(TeamId(3))));
+        info(unit).with_system_administrator(held)
+    }
+
+    /// Grants `seed * 1000 + k`: each write's grants are told apart from every other's.
+    fn grants(seed: u32, n: u32) -> Vec<GrantSource> {
+        (0..n).map(|k| grant(seed * 1_000 + k)).collect()
+    }
+
+    fn check(table: &UserTable, expected: &[Expected]) {
+        assert_eq!(table.len(), expected.len());
+        for (u, (unit, admin, roles)) in expected.iter().enumerate() {
+            let (facts, held) = table.row(u as u32).expect("every user reads back");
+            assert_eq!(facts.business_unit, *unit, "user {u}");
+            assert_eq!(table.unit(u), Some(*unit), "user {u}");
+            assert_eq!(facts.system_administrator().is_some(), *admin, "user {u}");
+            assert_eq!(facts.admission(), Admission::Admitted, "user {u}");
+            let read: Vec<u32> = held.iter().map(|g| g.role).collect();
+            assert_eq!(&read, roles, "user {u}");
+        }
+        assert!(table.row(expected.len() as u32).is_none());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Any sequence of builds, writes and appends reads back as a plain list of users
+        /// would, and every clone kept along the way keeps what it had.
+        #[test]
+        fn behaves_like_a_list_of_users(
+            initial in prop::collection::vec((unit(), count()), 0..2_500),
+            ops in prop::collection::vec(op(), 0..300),
+        ) {
+            let mut builder = UserTableBuilder::default();
+            let mut expected: Vec<Expected> = Vec::new();
+            for (u, (unit, n)) in initial.iter().enumerate() {
+                let held = grants(u as u32, *n);
+                builder.push(facts(*unit, false), &held);
+                expected.push((*unit, false, held.iter().map(|g| g.role).collect()));
+            }
+            let mut table = builder.finish();
+            check(&table, &expected);
+            let mut kept: Vec<(UserTable, Vec<Expected>)> = Vec::new();
+            for (step, op) in ops.into_iter().enumerate() {
+                let seed = 10_000 + step as u32;
+                match op {
+                    Op::Set { user, unit, admin, grants: n } => {
+                        let held = grants(seed, n);
+                        let known = user < expected.len();
+                        prop_assert_eq!(table.set(user as u32, facts(unit, admin), &held), known);
+                        if known {
+                            expected[user] = (unit, admin, held.iter().map(|g| g.role).collect());
+                        }
+                    }
+                    Op::Push { unit, grants: n } => {
+                        let held = grants(seed, n);
+                        table.push(facts(unit, false), &held);
+                        expected.push((unit, false, held.iter().map(|g| g.role).collect()));
+                    }
+                    Op::Keep => kept.push((table.clone(), expected.clone())),
+                }
+            }
+            check(&table, &expected);
+            for (old, old_expected) in &kept {
+                check(old, old_expected);
+            }
+        }
+    }
+}
