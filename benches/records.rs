@@ -100,9 +100,10 @@ fn random_facts(c: &mut Criterion) {
     let policy = organisation(users);
     let usage = policy.memory_usage();
     eprintln!(
-        "random_facts: {users} users, configuration {} bytes ({} per user)",
+        "random_facts: {users} users, configuration {} bytes ({} per user; user table {} bytes)",
         usage.total(),
-        usage.total() / users
+        usage.total() / users,
+        usage.users
     );
     let mut rng = support::Rng::new(5);
     let privileges = [
@@ -133,6 +134,21 @@ fn random_facts(c: &mut Criterion) {
             (user, privileges[rng.below(privileges.len())], facts)
         })
         .collect();
+    // The floor in the same run: one dependent random read in as many bytes as the decisions
+    // read from, so the two figures meet the same load of the host.
+    let floor_bytes = usage.users.div_ceil(1 << 20).max(1) << 20;
+    let lines = support::floor::cycle(floor_bytes);
+    let mut at = 0usize;
+    c.bench_function(
+        &format!("record_decision/floor_one_read_{}_mb", floor_bytes >> 20),
+        |b| {
+            b.iter(|| {
+                at = lines[at].next;
+                black_box(at)
+            })
+        },
+    );
+    drop(lines);
     let mut next = 0usize;
     c.bench_function("record_decision/random_facts", |b| {
         b.iter(|| {

@@ -8,6 +8,7 @@
 )]
 
 pub mod bare;
+pub mod floor;
 
 use accessgate::dataverse::*;
 use accessgate::{AccessLevel, Privilege};
