@@ -68,23 +68,9 @@ fn facts_against_check(c: &mut Criterion) {
     group.finish();
 }
 
-/// A large organisation: `users` users in 1,000 units, 100 roles over 10 tables, owner teams.
+/// A large organisation ([`support::records_shape`]).
 fn organisation(users: usize) -> DataversePolicy {
-    let shape = support::Shape {
-        units: 1_000.min(users),
-        max_depth: 8,
-        tables: 10,
-        roles: 100,
-        users,
-        teams: users / 50,
-        team_size: 20,
-        direct_roles: 2,
-        team_roles: 1,
-        records: 0,
-        share_every: 0,
-        matrix: true,
-    };
-    support::organisation(shape, 11)
+    support::organisation(support::records_shape(users), 11)
         .build()
         .expect("bench model builds")
 }

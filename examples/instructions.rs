@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! cargo build --release --example instructions
-//! for op in decision hot_decision insert owner_update share_insert sql_filter; do
+//! for op in decision hot_decision facts_decision insert owner_update share_insert sql_filter; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.$op \
 //!     --toggle-collect='*measure_'$op'*' target/release/examples/instructions $op
 //!   callgrind_annotate /tmp/cg.$op | grep 'PROGRAM TOTALS'
@@ -15,8 +15,10 @@
 //! ```
 //!
 //! Setup (not counted): the 10,000-user organisation of the decision bench (100 units, 50
-//! tables, 200 roles, 500 teams, 10,000 records); a record store of 100,000 records of table
-//! `t0` for the writes; the PostgreSQL mapping of the `sql_filter` bench for the filter.
+//! tables, 200 roles, 500 teams, 10,000 records); for `facts_decision`, the organisation of
+//! the `record_decision/random_facts` bench at 10,000 users; a record store of 100,000 records
+//! of table `t0` for the writes; the PostgreSQL mapping of the `sql_filter` bench for the
+//! filter.
 
 #![allow(
     clippy::expect_used,
@@ -80,21 +82,7 @@ fn measure_sql_filter(filters: &SqlFilters, user: UserId, table: TableId) -> Sql
 
 /// The organisation of the `record_decision/random_facts` bench, at 10,000 users.
 fn facts_organisation() -> DataversePolicy {
-    let shape = support::Shape {
-        units: 1_000,
-        max_depth: 8,
-        tables: 10,
-        roles: 100,
-        users: 10_000,
-        teams: 200,
-        team_size: 20,
-        direct_roles: 2,
-        team_roles: 1,
-        records: 0,
-        share_every: 0,
-        matrix: true,
-    };
-    support::organisation(shape, 11)
+    support::organisation(support::records_shape(10_000), 11)
         .build()
         .expect("model builds")
 }

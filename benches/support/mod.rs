@@ -89,6 +89,26 @@ const GROUPS: [Privilege; 4] = [
     Privilege::ASSIGN.union(Privilege::SHARE),
 ];
 
+/// The organisation of the records benches and of the `facts_decision` instruction count:
+/// `users` users in 1,000 units, 100 roles over 10 tables, two direct roles each (anchored in
+/// random units: matrix mode), owner teams of 20 with one role each, no records.
+pub fn records_shape(users: usize) -> Shape {
+    Shape {
+        units: 1_000.min(users),
+        max_depth: 8,
+        tables: 10,
+        roles: 100,
+        users,
+        teams: users / 50,
+        team_size: 20,
+        direct_roles: 2,
+        team_roles: 1,
+        records: 0,
+        share_every: 0,
+        matrix: true,
+    }
+}
+
 /// Builds a model of `shape`; the same shape and seed give the same model.
 pub fn organisation(shape: Shape, seed: u64) -> DataverseModel {
     let mut rng = Rng::new(seed);
