@@ -208,16 +208,21 @@ impl ChunkParts {
                     head[0] = header.with_spare_byte(grants.len() as u8);
                     slots[..grants.len()].copy_from_slice(grants);
                 }
-                // Past `u32::MAX` entries (some 48 GB in one chunk) a run cannot be numbered:
-                // the slot points nowhere and the user reads as unknown, so decisions deny.
+                // The overflow never grows past `u32::MAX` entries (some 48 GB in one chunk), so
+                // every place is a number; a run that would pass it gets the place
+                // `u32::MAX..2 × u32::MAX`, past the overflow's end, and the user reads as
+                // unknown: decisions deny.
                 _ => {
                     head[0] = header.with_spare_byte(IN_OVERFLOW);
                     slots[0] = GrantSource::direct(u32::MAX, u32::MAX);
                     if let Some(grants) = grants {
-                        if let (Ok(start), Ok(len)) =
-                            (u32::try_from(overflow.len()), u32::try_from(grants.len()))
-                        {
-                            slots[0] = GrantSource::direct(start, len);
+                        let start = overflow.len();
+                        if let (Ok(place), Ok(count), Ok(_end)) = (
+                            u32::try_from(start),
+                            u32::try_from(grants.len()),
+                            u32::try_from(start + grants.len()),
+                        ) {
+                            slots[0] = GrantSource::direct(place, count);
                             overflow.extend_from_slice(grants);
                         }
                     }
