@@ -92,33 +92,8 @@ fn random_facts(c: &mut Criterion) {
         usage.users
     );
     let mut rng = support::Rng::new(5);
-    let privileges = [
-        Privilege::READ,
-        Privilege::WRITE,
-        Privilege::DELETE,
-        Privilege::APPEND,
-    ];
     let requests: Vec<(UserId, Privilege, RecordFacts)> = (0..65_536u64)
-        .map(|i| {
-            let user = policy
-                .user_id(&format!("u{}", rng.below(users)))
-                .expect("user");
-            let owner = policy
-                .user_id(&format!("u{}", rng.below(users)))
-                .expect("owner");
-            let table = policy
-                .table_id(&format!("t{}", rng.below(10)))
-                .expect("table");
-            let mut facts =
-                RecordFacts::owned_by(RecordId::new(i), table, RecordOwner::User(owner));
-            if rng.below(4) == 0 {
-                let unit = policy
-                    .business_unit_id(&format!("bu{}", rng.below(1_000.min(users))))
-                    .expect("unit");
-                facts = facts.in_business_unit(unit);
-            }
-            (user, privileges[rng.below(privileges.len())], facts)
-        })
+        .map(|i| support::random_facts_request(&policy, &mut rng, i))
         .collect();
     // The floor in the same run: one dependent random read in as many bytes as the decisions
     // read from, so the two figures meet the same load of the host.

@@ -161,33 +161,10 @@ fn main() {
             // The `record_decision/random_facts` bench's model and requests at 10,000 users:
             // 1,000 units, 10 tables, 100 roles, owner teams of 20, two direct roles each.
             let facts_policy = facts_organisation();
-            let users = facts_policy.user_count();
             let mut allowed = 0;
             for i in 0..CALLS {
-                let pick = |rng: &mut support::Rng| {
-                    facts_policy
-                        .user_id(&format!("u{}", rng.below(users)))
-                        .expect("user")
-                };
-                let u = pick(&mut rng);
-                let owner = pick(&mut rng);
-                let t = facts_policy
-                    .table_id(&format!("t{}", rng.below(10)))
-                    .expect("table");
-                let mut facts =
-                    RecordFacts::owned_by(RecordId::new(i as u64), t, RecordOwner::User(owner));
-                if rng.below(4) == 0 {
-                    let unit = facts_policy
-                        .business_unit_id(&format!("bu{}", rng.below(1_000)))
-                        .expect("unit");
-                    facts = facts.in_business_unit(unit);
-                }
-                let p = [
-                    Privilege::READ,
-                    Privilege::WRITE,
-                    Privilege::DELETE,
-                    Privilege::APPEND,
-                ][rng.below(4)];
+                let (u, p, facts) =
+                    support::random_facts_request(&facts_policy, &mut rng, i as u64);
                 allowed += usize::from(measure_facts_decision(
                     &facts_policy,
                     black_box(u),

@@ -109,6 +109,40 @@ pub fn records_shape(users: usize) -> Shape {
     }
 }
 
+/// One random request from record facts over an organisation of [`records_shape`]: user,
+/// owning user, table and privilege (read, write, delete or append) drawn at random, and one
+/// request in four naming an owning unit of its own. Record `id` is the request's number.
+pub fn random_facts_request(
+    policy: &DataversePolicy,
+    rng: &mut Rng,
+    id: u64,
+) -> (UserId, Privilege, RecordFacts) {
+    let users = policy.user_count();
+    let user = policy
+        .user_id(&format!("u{}", rng.below(users)))
+        .expect("user");
+    let owner = policy
+        .user_id(&format!("u{}", rng.below(users)))
+        .expect("owner");
+    let table = policy
+        .table_id(&format!("t{}", rng.below(10)))
+        .expect("table");
+    let mut facts = RecordFacts::owned_by(RecordId::new(id), table, RecordOwner::User(owner));
+    if rng.below(4) == 0 {
+        let unit = policy
+            .business_unit_id(&format!("bu{}", rng.below(1_000.min(users))))
+            .expect("unit");
+        facts = facts.in_business_unit(unit);
+    }
+    let privileges = [
+        Privilege::READ,
+        Privilege::WRITE,
+        Privilege::DELETE,
+        Privilege::APPEND,
+    ];
+    (user, privileges[rng.below(privileges.len())], facts)
+}
+
 /// Builds a model of `shape`; the same shape and seed give the same model.
 pub fn organisation(shape: Shape, seed: u64) -> DataverseModel {
     let mut rng = Rng::new(seed);
