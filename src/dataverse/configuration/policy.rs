@@ -135,6 +135,10 @@ enum ViaKind {
     TeamMemberInheritance,
 }
 
+/// The bits of a header's flags word that are [`UserInfo`]'s; the top byte is the user
+/// table's ([`GrantSource::spare_byte`]).
+const FLAG_BITS: u32 = 0x00ff_ffff;
+
 /// The [`UserInfo::flags`] of an admission, a holding and a gate.
 fn flags(admission: Admission, via: ViaKind, gate: UserGate) -> u32 {
     admission as u32 | (via as u32) << 8 | u32::from(gate.0) << 16
@@ -206,7 +210,7 @@ impl UserInfo {
             business_unit,
             sysadmin_role: header.role,
             sysadmin_team: header.anchor,
-            flags: header.team & 0x00ff_ffff,
+            flags: header.team & FLAG_BITS,
         }
     }
 
@@ -356,13 +360,13 @@ impl GrantSource {
     /// word), where the user table keeps how many grants follow the header.
     #[inline]
     pub(crate) fn spare_byte(&self) -> u8 {
-        (self.team >> 24) as u8
+        (self.team >> FLAG_BITS.count_ones()) as u8
     }
 
     /// This header with `byte` as its [`spare_byte`](Self::spare_byte).
     pub(crate) fn with_spare_byte(self, byte: u8) -> GrantSource {
         GrantSource {
-            team: (self.team & 0x00ff_ffff) | u32::from(byte) << 24,
+            team: (self.team & FLAG_BITS) | u32::from(byte) << FLAG_BITS.count_ones(),
             ..self
         }
     }
