@@ -112,6 +112,10 @@ pub fn records_shape(users: usize) -> Shape {
 /// One random request from record facts over an organisation of [`records_shape`]: user,
 /// owning user, table and privilege (read, write, delete or append) drawn at random, and one
 /// request in four naming an owning unit of its own. Record `id` is the request's number.
+#[allow(
+    clippy::expect_used,
+    reason = "a model without the names `records_shape` gives should stop the bench"
+)]
 pub fn random_facts_request(
     policy: &DataversePolicy,
     rng: &mut Rng,
